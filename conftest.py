@@ -1,0 +1,1 @@
+pytest_plugins = ["oms_core.testing.fixtures"]

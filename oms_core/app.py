@@ -1,0 +1,492 @@
+"""``OMS``: the composition root and the facade every face (CLI, web, host application) calls.
+
+It owns the engine (or borrows the host's), the plugin manager and the drivers of one instance. Nothing is global:
+two instances in one process share neither plugins nor data.
+
+Every use case is one transaction. ``with oms.transaction():`` runs several use cases in one transaction (bulk
+work, or a host that wants them to commit together). With ``OMS(connection=host_conn)`` every use case joins the
+host's transaction through a savepoint and commits or rolls back with it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, TypeVar
+
+import attrs
+import sqlalchemy as sa
+
+from oms_core import outbox
+from oms_core.domain.errors import ConfigurationError, NotFound, OMSError, WebhookRejected
+from oms_core.domain.fulfilment import Shipment
+from oms_core.domain.inventory import LedgerEntry, Location, Product, Reservation, StockLevel, StockProblem
+from oms_core.domain.money import Money
+from oms_core.domain.order import Order, OrderDraft, TimelineEntry
+from oms_core.domain.payment import Payment, PaymentEvent, Refund
+from oms_core.domain.returns import Return
+from oms_core.domain.status import TRANSITIONS
+from oms_core.drivers import CARRIERS, CHANNELS, PAYMENT_GATEWAYS, Driver
+from oms_core.plugins import Drivers, call_each, create_plugin_manager, plugin_summary
+from oms_core.services import fulfilment, inventory, ordering, payments, returns
+from oms_core.services.context import Context, Settings
+from oms_core.storage import migrate, repository
+from oms_core.storage.engine import create_engine
+from oms_core.storage.tables import Tables
+from oms_core.storage.uow import UnitOfWork
+
+T = TypeVar("T")
+
+DEFAULT_URL = "sqlite:///oms.db"
+
+
+@attrs.frozen
+class ImportResult:
+    """What a bulk placement did: counts, and one error per refused order (its position and external id)."""
+
+    created: int
+    replayed: int
+    errors: tuple[tuple[int, str | None, OMSError], ...]
+
+    @property
+    def total(self) -> int:
+        return self.created + self.replayed + len(self.errors)
+
+
+class OMS:
+    """An order management system on one database.
+
+    :param engine: a SQLAlchemy engine (the host's, or one from :meth:`open`).
+    :param connection: instead of ``engine``, the host's connection: OMS writes join its transaction.
+    :param table_prefix: prefix of every OMS table (``"oms_"``), so the OMS can live in the host's database.
+    :param schema: PostgreSQL schema of the OMS tables (``None``: the default search path).
+    :param plugins: extra hook plugins (modules or objects) for this instance only.
+    :param load_entry_points: also load the plugins installed under the entry-point group ``oms``.
+    :param disable_plugins: names of installed plugins not to load.
+    :param driver_config: ``{namespace: {driver name: {option: value}}}``.
+    :param settings: policies (:class:`~oms_core.Settings`); keyword arguments override single fields.
+    """
+
+    def __init__(
+        self,
+        engine: sa.Engine | None = None,
+        *,
+        connection: sa.Connection | None = None,
+        table_prefix: str = "oms_",
+        schema: str | None = None,
+        plugins: Iterable[object] = (),
+        load_entry_points: bool = True,
+        disable_plugins: Iterable[str] = (),
+        driver_config: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
+        settings: Settings | None = None,
+        **setting_overrides: Any,
+    ) -> None:
+        if (engine is None) == (connection is None):
+            raise ConfigurationError("pass either engine or connection")
+        self.engine: sa.Engine = engine if engine is not None else connection.engine  # type: ignore[union-attr]
+        self._connection = connection
+        self.tables = Tables(table_prefix, schema)
+        self.settings = attrs.evolve(settings or Settings(), **setting_overrides)
+        self.pm = create_plugin_manager(plugins, load_entry_points=load_entry_points, disable=disable_plugins)
+        self.drivers = Drivers(self.pm, driver_config or {})
+        extra: dict[str, dict[str, frozenset[str]]] = {}
+        for _plugin, moves in call_each(self.pm, "extend_transitions", {}):
+            for field, table in moves.items():
+                if field not in TRANSITIONS:
+                    raise ConfigurationError(f"extend_transitions: unknown status field {field!r}")
+                for current, targets in table.items():
+                    extra.setdefault(field, {})[current] = extra.get(field, {}).get(current, frozenset()) | set(targets)
+        self._ctx = Context(self.tables, self.pm, self.drivers, self.settings, self, extra)
+        self._subscribers = outbox.Subscribers(self.pm)
+        self._current: contextvars.ContextVar[UnitOfWork | None] = contextvars.ContextVar(
+            f"oms_uow_{id(self)}", default=None
+        )
+        self._owns_engine = False
+
+    # -- set-up -------------------------------------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls, url: str = DEFAULT_URL, *, migrate: bool = True, sqlite_synchronous: str = "NORMAL", **kwargs: Any
+    ) -> OMS:
+        """Open (and by default create or upgrade) the OMS database at ``url``.
+
+        ``sqlite:///oms.db`` is a file in the working directory; ``postgresql://user@host/db`` uses psycopg 3.
+        """
+        oms = cls(create_engine(url, sqlite_synchronous=sqlite_synchronous), **kwargs)
+        oms._owns_engine = True
+        if migrate:
+            oms.migrate()
+        return oms
+
+    def migrate(self) -> None:
+        """Create or upgrade the OMS tables to the current schema (Alembic, inside one transaction)."""
+        prefix, schema = self.tables.prefix, self.tables.schema
+        with self.engine_connect() as conn:
+            if migrate.current_revision(conn, prefix, schema) == migrate.head_revision():
+                return
+            if conn.in_transaction():
+                conn.rollback()
+            with conn.begin():
+                migrate.upgrade(conn, prefix, schema)
+
+    def close(self) -> None:
+        if self._owns_engine:
+            self.engine.dispose()
+
+    def __enter__(self) -> OMS:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def engine_connect(self) -> Iterator[sa.Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+
+    # -- transactions -------------------------------------------------------------------------------------------
+
+    def _new_uow(self) -> UnitOfWork:
+        if self._connection is not None:
+            return UnitOfWork(self._connection, self.tables, self._subscribers, owns_connection=False)
+        return UnitOfWork(self.engine.connect(), self.tables, self._subscribers, owns_connection=True)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[OMS]:
+        """Run the use cases called inside the block in one transaction, committed at its end."""
+        if self._current.get() is not None:
+            yield self
+            return
+        with self._new_uow() as uow:
+            token = self._current.set(uow)
+            try:
+                yield self
+                uow.commit()
+            finally:
+                self._current.reset(token)
+        self._after_commit(uow)
+
+    def _run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        current = self._current.get()
+        if current is not None:
+            return fn(current, self._ctx, *args, **kwargs)
+        with self._new_uow() as uow:
+            result = fn(uow, self._ctx, *args, **kwargs)
+            uow.commit()
+        self._after_commit(uow)
+        return result
+
+    def _read(self, fn: Callable[..., T], *args: Any) -> T:
+        current = self._current.get()
+        if current is not None:
+            return fn(current.conn, self.tables, *args)
+        if self._connection is not None:
+            return fn(self._connection, self.tables, *args)
+        with self.engine.connect() as conn:
+            return fn(conn, self.tables, *args)
+
+    def _after_commit(self, uow: UnitOfWork) -> None:
+        if not self.settings.inline_dispatch or self._connection is not None:
+            return  # the host commits later: the worker or process_outbox() delivers
+        ids = [e.id for e in uow.events if self._subscribers(e.name)]
+        if ids:
+            outbox.process(self, limit=len(ids) * 8, event_ids=ids)
+
+    # -- catalogue and stock ------------------------------------------------------------------------------------
+
+    def add_product(
+        self,
+        sku: str,
+        name: str,
+        *,
+        weight_grams: int | None = None,
+        low_stock_threshold: int | None = None,
+        active: bool = True,
+    ) -> Product:
+        """Create or update a product."""
+        product = Product(sku, name, weight_grams, low_stock_threshold, active)
+        return self._run(lambda uow, ctx: inventory.upsert_product(uow, product))
+
+    def add_location(
+        self,
+        code: str,
+        name: str,
+        *,
+        priority: int = 100,
+        postcode: str | None = None,
+        country: str | None = None,
+        active: bool = True,
+    ) -> Location:
+        """Create or update a stock location; lower ``priority`` is preferred by default sourcing."""
+        location = Location(code, name, priority, postcode, country, active)
+        return self._run(lambda uow, ctx: inventory.upsert_location(uow, location))
+
+    def receive_stock(
+        self, sku: str, location: str, quantity: int, *, reference: str | None = None, note: str | None = None
+    ) -> StockLevel:
+        return self._run(lambda uow, ctx: inventory.receive(uow, sku, location, quantity, reference, note))
+
+    def adjust_stock(
+        self, sku: str, location: str, *, counted: int | None = None, delta: int | None = None, reason: str
+    ) -> StockLevel:
+        """Correct on hand to a counted quantity or by a delta; ``reason`` is written on the ledger."""
+        return self._run(
+            lambda uow, ctx: inventory.adjust(uow, sku, location, counted=counted, delta=delta, reason=reason)
+        )
+
+    def transfer_stock(
+        self, sku: str, source: str, target: str, quantity: int, *, reference: str | None = None
+    ) -> tuple[StockLevel, StockLevel]:
+        return self._run(lambda uow, ctx: inventory.transfer(uow, sku, source, target, quantity, reference))
+
+    def stock(self, sku: str | None = None, location: str | None = None) -> list[StockLevel]:
+        return self._read(repository.stock_levels, [sku] if sku else None, location)
+
+    def ledger(self, sku: str, location: str | None = None) -> list[LedgerEntry]:
+        return self._read(repository.ledger_entries, sku, location)
+
+    def verify_stock(self) -> list[StockProblem]:
+        """Every discrepancy between stock, its ledger and open reservations; empty when all is consistent."""
+        return self._run(lambda uow, ctx: inventory.verify(uow))
+
+    def products(self) -> list[Product]:
+        return self._read(
+            lambda c, t: [
+                repository.product_from_row(r) for r in c.execute(sa.select(t.products).order_by(t.products.c.sku))
+            ]
+        )
+
+    def locations(self) -> list[Location]:
+        return self._read(
+            lambda c, t: [
+                repository.location_from_row(r)
+                for r in c.execute(sa.select(t.locations).order_by(t.locations.c.priority, t.locations.c.code))
+            ]
+        )
+
+    # -- orders -------------------------------------------------------------------------------------------------
+
+    def place_order(self, draft: OrderDraft) -> Order:
+        """Accept an order. The same draft again returns the same order (idempotent intake)."""
+        return self._run(ordering.place_order, draft)[0]
+
+    def place_orders(self, drafts: Iterable[OrderDraft], *, batch_size: int = 500) -> ImportResult:
+        """Place a stream of drafts, ``batch_size`` per transaction, holding only one batch in memory.
+
+        A refused draft is reported in ``errors`` and never half-written; the others are placed.
+        """
+        created = replayed = 0
+        errors: list[tuple[int, str | None, OMSError]] = []
+        batch: list[tuple[int, OrderDraft]] = []
+
+        def flush() -> None:
+            nonlocal created, replayed
+            with self.transaction():
+                uow = self._current.get()
+                assert uow is not None
+                for i, draft in batch:
+                    try:
+                        _, new = ordering.place_order(uow, self._ctx, draft)
+                    except OMSError as exc:  # every check runs before the first write of that order
+                        errors.append((i, getattr(draft, "external_id", None), exc))
+                        continue
+                    created += new
+                    replayed += not new
+            batch.clear()
+
+        for i, draft in enumerate(drafts):
+            batch.append((i, draft))
+            if len(batch) >= batch_size:
+                flush()
+        if batch:
+            flush()
+        return ImportResult(created, replayed, tuple(errors))
+
+    def confirm_order(self, order_id: int) -> Order:
+        """Reserve stock and confirm (or hold, by the rules and the ``short_stock`` policy)."""
+        return self._run(ordering.confirm_order, order_id)
+
+    def allocate_backorders(self, order_id: int) -> Order:
+        return self._run(ordering.allocate_backorders, order_id)
+
+    def hold_order(self, order_id: int, kind: str, reason: str, *, by: str = "user") -> Order:
+        return self._run(ordering.hold_order, order_id, kind, reason, by)
+
+    def release_hold(self, order_id: int, kind: str | None = None, *, by: str = "user") -> Order:
+        return self._run(ordering.release_hold, order_id, kind, by)
+
+    def cancel_order(self, order_id: int, reason: str) -> Order:
+        """Cancel an unshipped order: release its stock, void authorizations, refund captures."""
+        return self._run(ordering.cancel_order, order_id, reason)
+
+    def get_order(self, order_id: int, *, timeline: bool = False) -> Order:
+        def load(conn: sa.Connection, t: Tables) -> Order:
+            order = repository.load_order(conn, t, order_id)
+            if timeline:
+                order.timeline = repository.load_timeline(conn, t, order_id)
+            return order
+
+        return self._read(load)
+
+    def find_order(self, channel: str, external_id: str) -> Order:
+        def load(conn: sa.Connection, t: Tables) -> Order:
+            order_id = repository.find_order_id(conn, t, channel, external_id)
+            if order_id is None:
+                raise NotFound("order", f"{channel}/{external_id}", "external_id")
+            return repository.load_order(conn, t, order_id)
+
+        return self._read(load)
+
+    def list_orders(self, *, status: str | None = None, limit: int = 50, offset: int = 0) -> list[Order]:
+        def load(conn: sa.Connection, t: Tables) -> list[Order]:
+            q = sa.select(t.orders.c.id).order_by(t.orders.c.id.desc()).limit(limit).offset(offset)
+            if status:
+                q = q.where(t.orders.c.status == status)
+            return [repository.load_order(conn, t, i) for i in conn.execute(q).scalars()]
+
+        return self._read(load)
+
+    def timeline(self, order_id: int) -> list[TimelineEntry]:
+        return self._read(repository.load_timeline, order_id)
+
+    def reservations(self, order_id: int) -> list[Reservation]:
+        return self._read(repository.reservations, order_id)
+
+    # -- payments -----------------------------------------------------------------------------------------------
+
+    def authorize_payment(
+        self,
+        order_id: int,
+        amount: Any = None,
+        *,
+        gateway: str | None = None,
+        method: str = "default",
+        idempotency_key: str | None = None,
+    ) -> Payment:
+        return self._run(payments.authorize, order_id, amount, gateway, method, idempotency_key)
+
+    def pay(
+        self,
+        order_id: int,
+        amount: Any = None,
+        *,
+        gateway: str | None = None,
+        method: str = "default",
+        idempotency_key: str | None = None,
+    ) -> Payment:
+        """Authorize and capture in one step (a sale); ``amount`` defaults to what is open on the order."""
+        return self._run(payments.authorize, order_id, amount, gateway, method, idempotency_key, True)
+
+    def capture_payment(self, payment_id: int, amount: Any = None) -> Payment:
+        return self._run(payments.capture, payment_id, amount)
+
+    def void_payment(self, payment_id: int, reason: str = "voided") -> Payment:
+        return self._run(payments.void, payment_id, reason)
+
+    def refund(self, order_id: int, amount: Any, reason: str) -> Money:
+        return self._run(payments.refund, order_id, amount, reason)
+
+    def payments(self, order_id: int) -> list[Payment]:
+        return self._read(repository.payments, order_id)
+
+    def refunds(self, order_id: int) -> list[Refund]:
+        return self._read(
+            lambda c, t: repository.refunds(c, t, order_id, repository.load_order(c, t, order_id).currency)
+        )
+
+    def handle_payment_webhook(self, gateway: str, headers: Mapping[str, str], body: bytes) -> tuple[str, bool]:
+        """Verify, parse and apply a gateway webhook once. Returns ``(outcome, applied)``."""
+        driver = self.drivers.get(PAYMENT_GATEWAYS, gateway)
+        event = driver.parse_webhook(headers, body)
+        if not isinstance(event, PaymentEvent):
+            raise WebhookRejected(gateway, f"parse_webhook returned {type(event).__name__}, not a PaymentEvent")
+        return self._run(payments.apply_webhook, gateway, event)
+
+    # -- fulfilment and returns ---------------------------------------------------------------------------------
+
+    def ship(
+        self,
+        order_id: int,
+        lines: Mapping[int | str, int] | None = None,
+        *,
+        location: str | None = None,
+        carrier: str | None = None,
+        service: str | None = None,
+    ) -> Shipment:
+        """Ship ``lines`` (line id or SKU → quantity; default all reserved) from one location."""
+        return self._run(fulfilment.ship, order_id, lines, location=location, carrier=carrier, service=service)
+
+    def mark_delivered(self, shipment_id: int, at: dt.datetime | None = None) -> Shipment:
+        return self._run(fulfilment.mark_delivered, shipment_id, at)
+
+    def shipments(self, order_id: int, *, documents: bool = False) -> list[Shipment]:
+        return self._read(lambda c, t: repository.shipments(c, t, order_id=order_id, with_documents=documents))
+
+    def handle_tracking_webhook(self, carrier: str, headers: Mapping[str, str], body: bytes) -> int:
+        events = self.drivers.get(CARRIERS, carrier).parse_tracking(headers, body)
+        return self._run(fulfilment.record_tracking, carrier, events)
+
+    def create_return(self, order_id: int, lines: Mapping[int | str, int], reason: str) -> Return:
+        return self._run(returns.create_return, order_id, lines, reason)
+
+    def receive_return(
+        self,
+        return_id: int,
+        dispositions: Mapping[int | str, str] | None = None,
+        *,
+        location: str | None = None,
+        refund: bool = True,
+    ) -> Return:
+        return self._run(returns.receive_return, return_id, dispositions, location=location, refund=refund)
+
+    # -- channels -----------------------------------------------------------------------------------------------
+
+    def import_orders(
+        self,
+        channel: str,
+        body: bytes,
+        headers: Mapping[str, str] | None = None,
+        *,
+        verify: bool = True,
+        batch_size: int = 500,
+    ) -> ImportResult:
+        """Parse a channel payload with its driver (verifying its signature first) and place the orders."""
+        driver = self.drivers.get(CHANNELS, channel)
+        if verify:
+            driver.verify(headers or {}, body)
+        return self.place_orders(driver.parse_orders(body, headers), batch_size=batch_size)
+
+    # -- outbox -------------------------------------------------------------------------------------------------
+
+    def process_outbox(self, *, limit: int = 100, worker: str | None = None) -> int:
+        """Deliver one batch of due events to reaction hooks. Returns how many deliveries were attempted."""
+        return outbox.process(self, worker=worker, limit=limit)
+
+    def deliveries(self, status: str | None = None, limit: int = 100) -> list[outbox.Delivery]:
+        return self._read(outbox.list_deliveries, status, limit)
+
+    def outbox_counts(self) -> dict[str, int]:
+        return self._read(outbox.counts)
+
+    def retry_dead(self, ids: Iterable[int] | None = None) -> int:
+        with self.engine.connect() as conn, conn.begin():
+            return outbox.retry_dead(conn, self.tables, ids)
+
+    # -- plugins and drivers ------------------------------------------------------------------------------------
+
+    def plugins(self) -> list[tuple[str, list[str]]]:
+        """Every hook plugin with the hooks it implements."""
+        return plugin_summary(self.pm)
+
+    def driver_names(self, namespace: str) -> list[str]:
+        return self.drivers.names(namespace)
+
+    def driver(self, namespace: str, name: str) -> Driver:
+        return self.drivers.get(namespace, name)
+
+    def register_driver(self, namespace: str, name: str, factory: Callable[..., Driver]) -> None:
+        """Add a driver for this instance only (tests, or a host that builds its own)."""
+        self.drivers.register(namespace, name, factory)

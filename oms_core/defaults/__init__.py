@@ -1,0 +1,1 @@
+"""The plugins every install needs, registered through entry points exactly like external ones."""

@@ -1,0 +1,83 @@
+"""Customers and addresses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from oms_core.domain.errors import ValidationError
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _opt(value: Any) -> str | None:
+    value = _strip(value)
+    return value or None
+
+
+@attrs.frozen
+class Address:
+    """A postal address. ``country`` is an ISO 3166-1 alpha-2 code."""
+
+    name: str = attrs.field(converter=_strip)
+    line1: str = attrs.field(converter=_strip)
+    city: str = attrs.field(converter=_strip)
+    postcode: str = attrs.field(converter=_strip)
+    country: str = attrs.field(converter=lambda v: _strip(v).upper() if isinstance(v, str) else v)
+    line2: str | None = attrs.field(default=None, converter=_opt)
+    region: str | None = attrs.field(default=None, converter=_opt)
+    company: str | None = attrs.field(default=None, converter=_opt)
+    phone: str | None = attrs.field(default=None, converter=_opt)
+
+    REQUIRED = ("name", "line1", "city", "postcode", "country")
+
+    def problems(self, prefix: str) -> list[ValidationError]:
+        """Every missing or malformed field, named ``prefix.field``."""
+        found = []
+        for name in self.REQUIRED:
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value:
+                found.append(ValidationError("order", f"{prefix}.{name}", "is required"))
+        if isinstance(self.country, str) and self.country and (len(self.country) != 2 or not self.country.isalpha()):
+            found.append(
+                ValidationError("order", f"{prefix}.country", "must be an ISO 3166-1 alpha-2 code", self.country)
+            )
+        return found
+
+    def to_json(self) -> dict[str, Any]:
+        return attrs.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> Address | None:
+        if data is None:
+            return None
+        return cls(**{k: data.get(k) for k in attrs.fields_dict(cls)})
+
+
+@attrs.frozen
+class Customer:
+    """Who ordered. ``external_id`` is the channel's customer id when it has one."""
+
+    email: str | None = attrs.field(default=None, converter=_opt)
+    name: str | None = attrs.field(default=None, converter=_opt)
+    phone: str | None = attrs.field(default=None, converter=_opt)
+    external_id: str | None = attrs.field(default=None, converter=_opt)
+
+    def problems(self) -> list[ValidationError]:
+        found = []
+        if not self.email and not self.name:
+            found.append(ValidationError("order", "customer", "needs an email or a name"))
+        if self.email and ("@" not in self.email or self.email.startswith("@") or self.email.endswith("@")):
+            found.append(ValidationError("order", "customer.email", "is not an e-mail address", self.email))
+        return found
+
+    def to_json(self) -> dict[str, Any]:
+        return attrs.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> Customer:
+        data = data or {}
+        return cls(**{k: data.get(k) for k in attrs.fields_dict(cls)})

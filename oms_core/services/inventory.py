@@ -1,0 +1,270 @@
+"""Catalogue, locations and stock: receive, adjust, transfer, reserve, release, verify.
+
+Every on-hand change writes a ledger row in the same transaction, so on hand always equals the ledger's sum.
+Reservation is one conditional UPDATE per (SKU, location): it cannot oversell on any backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import sqlalchemy as sa
+
+from oms_core.domain.errors import InsufficientStock, NotFound, ValidationError
+from oms_core.domain.inventory import Allocation, LedgerReason, Location, Product, StockLevel, StockProblem
+from oms_core.services.context import positive_quantity
+from oms_core.storage.repository import location_from_row, stock_levels
+from oms_core.storage.uow import UnitOfWork
+
+
+def upsert_product(uow: UnitOfWork, product: Product) -> Product:
+    if not isinstance(product.sku, str) or not product.sku.strip():
+        raise ValidationError("product", "sku", "is required", product.sku)
+    if not product.name:
+        raise ValidationError("product", "name", "is required", product.name)
+    t = uow.t.products
+    values = {
+        "name": product.name,
+        "weight_grams": product.weight_grams,
+        "low_stock_threshold": product.low_stock_threshold,
+        "active": product.active,
+    }
+    res = uow.conn.execute(sa.update(t).where(t.c.sku == product.sku).values(**values))
+    if res.rowcount == 0:
+        uow.conn.execute(sa.insert(t).values(sku=product.sku, created_at=uow.now, **values))
+    return product
+
+
+def upsert_location(uow: UnitOfWork, location: Location) -> Location:
+    if not isinstance(location.code, str) or not location.code.strip():
+        raise ValidationError("location", "code", "is required", location.code)
+    t = uow.t.locations
+    values = {
+        "name": location.name,
+        "priority": location.priority,
+        "postcode": location.postcode,
+        "country": location.country,
+        "active": location.active,
+    }
+    res = uow.conn.execute(sa.update(t).where(t.c.code == location.code).values(**values))
+    if res.rowcount == 0:
+        uow.conn.execute(sa.insert(t).values(code=location.code, **values))
+    return location
+
+
+def known_skus(uow: UnitOfWork, skus: Iterable[str]) -> set[str]:
+    t = uow.t.products
+    wanted = sorted(set(skus))
+    return set(uow.conn.execute(sa.select(t.c.sku).where(t.c.sku.in_(wanted), t.c.active.is_(True))).scalars())
+
+
+def _require(uow: UnitOfWork, sku: str, location: str, entity: str = "stock") -> None:
+    if not uow.conn.execute(sa.select(uow.t.products.c.sku).where(uow.t.products.c.sku == sku)).first():
+        raise ValidationError(entity, "sku", f"unknown SKU {sku!r}", sku)
+    if not uow.conn.execute(sa.select(uow.t.locations.c.code).where(uow.t.locations.c.code == location)).first():
+        raise ValidationError(entity, "location", f"unknown location {location!r}", location)
+
+
+def _level(uow: UnitOfWork, sku: str, location: str) -> StockLevel | None:
+    s = uow.t.stock
+    row = uow.conn.execute(sa.select(s.c.on_hand, s.c.reserved).where(s.c.sku == sku, s.c.location == location)).first()
+    return StockLevel(sku, location, row.on_hand, row.reserved) if row else None
+
+
+def change_on_hand(
+    uow: UnitOfWork,
+    sku: str,
+    location: str,
+    delta: int,
+    reason: LedgerReason,
+    reference: str | None,
+    note: str | None = None,
+    *,
+    consume_reserved: bool = False,
+) -> StockLevel:
+    """Add ``delta`` to on hand (and take it off reserved too with ``consume_reserved``), with its ledger row.
+
+    A decrease succeeds only when enough stock is there (available, or reserved when consuming): one
+    conditional statement, no read-modify-write.
+    """
+    s = uow.t.stock
+    conds = [s.c.sku == sku, s.c.location == location]
+    values: dict[str, object] = {"on_hand": s.c.on_hand + delta}
+    if consume_reserved:
+        values["reserved"] = s.c.reserved + delta
+        conds.append(s.c.reserved >= -delta)
+    elif delta < 0:
+        conds.append(s.c.on_hand - s.c.reserved >= -delta)
+    pr = uow.t.products
+    threshold_q = sa.select(pr.c.low_stock_threshold).where(pr.c.sku == s.c.sku).scalar_subquery()
+    row = uow.conn.execute(
+        sa.update(s).where(*conds).values(**values).returning(s.c.on_hand, s.c.reserved, threshold_q)
+    ).first()
+    threshold = row[2] if row is not None else None
+    if row is None:
+        if delta > 0:
+            _require(uow, sku, location)
+            uow.conn.execute(sa.insert(s).values(sku=sku, location=location, on_hand=delta, reserved=0))
+            level = StockLevel(sku, location, delta, 0)
+            threshold = uow.conn.execute(sa.select(pr.c.low_stock_threshold).where(pr.c.sku == sku)).scalar()
+        else:
+            current = _level(uow, sku, location)
+            if current is None:
+                _require(uow, sku, location)
+            have = (current.reserved if consume_reserved else current.available) if current else 0
+            raise InsufficientStock(sku, location, -delta, have)
+    else:
+        level = StockLevel(sku, location, row.on_hand, row.reserved)
+    uow.ledger(sku, location, delta, reason, reference, note)
+    uow.emit(
+        "stock_changed",
+        {"sku": sku, "location": location, "delta": delta, "reason": str(reason), "on_hand": level.on_hand},
+    )
+    if threshold is not None and level.available <= threshold:
+        uow.emit(
+            "stock_low",
+            {"sku": level.sku, "location": level.location, "available": level.available, "threshold": threshold},
+        )
+    return level
+
+
+def receive(
+    uow: UnitOfWork, sku: str, location: str, quantity: int, reference: str | None = None, note: str | None = None
+) -> StockLevel:
+    positive_quantity("stock", "quantity", quantity)
+    return change_on_hand(uow, sku, location, quantity, LedgerReason.RECEIPT, reference, note)
+
+
+def adjust(
+    uow: UnitOfWork, sku: str, location: str, *, counted: int | None = None, delta: int | None = None, reason: str
+) -> StockLevel:
+    """Correct on hand to a counted quantity (``counted``) or by ``delta``; ``reason`` is required."""
+    if not reason or not reason.strip():
+        raise ValidationError("stock", "reason", "an adjustment needs a reason")
+    if (counted is None) == (delta is None):
+        raise ValidationError("stock", "counted", "give either counted or delta")
+    current = _level(uow, sku, location)
+    if current is None:
+        _require(uow, sku, location)
+        current = StockLevel(sku, location, 0, 0)
+    if counted is not None:
+        if isinstance(counted, bool) or not isinstance(counted, int) or counted < 0:
+            raise ValidationError("stock", "counted", "must be a whole number, zero or more", counted)
+        delta = counted - current.on_hand
+    assert delta is not None
+    if isinstance(delta, bool) or not isinstance(delta, int):
+        raise ValidationError("stock", "delta", "must be a whole number", delta)
+    if current.on_hand + delta < current.reserved:
+        raise ValidationError(
+            "stock",
+            "counted" if counted is not None else "delta",
+            f"would leave {current.on_hand + delta} on hand with {current.reserved} reserved; release or "
+            "reallocate the reservations first",
+            current.on_hand + delta,
+        )
+    if delta == 0:
+        return current
+    return change_on_hand(uow, sku, location, delta, LedgerReason.ADJUSTMENT, None, reason)
+
+
+def transfer(
+    uow: UnitOfWork, sku: str, source: str, target: str, quantity: int, reference: str | None = None
+) -> tuple[StockLevel, StockLevel]:
+    positive_quantity("transfer", "quantity", quantity)
+    if source == target:
+        raise ValidationError("transfer", "target", "must differ from the source location", target)
+    _require(uow, sku, target, "transfer")
+    out = change_on_hand(uow, sku, source, -quantity, LedgerReason.TRANSFER_OUT, reference, f"to {target}")
+    into = change_on_hand(uow, sku, target, quantity, LedgerReason.TRANSFER_IN, reference, f"from {source}")
+    return out, into
+
+
+def reserve(uow: UnitOfWork, line_id: int, order_id: int, sku: str, allocation: Allocation) -> bool:
+    """Reserve ``allocation.quantity`` of ``sku`` at its location: one conditional UPDATE; False when short."""
+    s = uow.t.stock
+    q = allocation.quantity
+    res = uow.conn.execute(
+        sa.update(s)
+        .where(s.c.sku == sku, s.c.location == allocation.location, s.c.on_hand - s.c.reserved >= q)
+        .values(reserved=s.c.reserved + q)
+    )
+    if res.rowcount != 1:
+        return False
+    uow.conn.execute(
+        sa.insert(uow.t.reservations).values(
+            order_id=order_id,
+            line_id=line_id,
+            sku=sku,
+            location=allocation.location,
+            quantity=q,
+            shipped=0,
+            released=0,
+        )
+    )
+    return True
+
+
+def release_reservations(uow: UnitOfWork, order_id: int) -> dict[int, int]:
+    """Release every open reservation of the order. Returns units released per line id."""
+    r, s = uow.t.reservations, uow.t.stock
+    rows = uow.conn.execute(
+        sa.select(
+            r.c.id, r.c.line_id, r.c.sku, r.c.location, (r.c.quantity - r.c.shipped - r.c.released).label("open")
+        ).where(r.c.order_id == order_id, r.c.quantity - r.c.shipped - r.c.released > 0)
+    ).all()
+    released: dict[int, int] = {}
+    for row in rows:
+        uow.conn.execute(
+            sa.update(s)
+            .where(s.c.sku == row.sku, s.c.location == row.location)
+            .values(reserved=s.c.reserved - row.open)
+        )
+        uow.conn.execute(sa.update(r).where(r.c.id == row.id).values(released=r.c.released + row.open))
+        released[row.line_id] = released.get(row.line_id, 0) + row.open
+    return released
+
+
+def levels(uow: UnitOfWork, skus: Sequence[str] | None = None, location: str | None = None) -> list[StockLevel]:
+    return stock_levels(uow.conn, uow.t, skus, location)
+
+
+def verify(uow: UnitOfWork) -> list[StockProblem]:
+    """Every place where on hand differs from the ledger's sum or reserved differs from the open reservations."""
+    t, c = uow.t, uow.conn
+    ledger = dict(
+        ((r.sku, r.location), int(r.total))
+        for r in c.execute(
+            sa.select(
+                t.stock_ledger.c.sku, t.stock_ledger.c.location, sa.func.sum(t.stock_ledger.c.delta).label("total")
+            ).group_by(t.stock_ledger.c.sku, t.stock_ledger.c.location)
+        )
+    )
+    res = t.reservations
+    open_res = dict(
+        ((r.sku, r.location), int(r.total))
+        for r in c.execute(
+            sa.select(
+                res.c.sku, res.c.location, sa.func.sum(res.c.quantity - res.c.shipped - res.c.released).label("total")
+            ).group_by(res.c.sku, res.c.location)
+        )
+    )
+    stock = {(r.sku, r.location): (r.on_hand, r.reserved) for r in c.execute(sa.select(t.stock))}
+    problems = []
+    for key in sorted(set(stock) | set(ledger) | set(open_res)):
+        on_hand, reserved = stock.get(key, (0, 0))
+        if ledger.get(key, 0) != on_hand:
+            problems.append(StockProblem(key[0], key[1], "on hand = ledger sum", ledger.get(key, 0), on_hand))
+        if open_res.get(key, 0) != reserved:
+            problems.append(
+                StockProblem(key[0], key[1], "reserved = open reservations", open_res.get(key, 0), reserved)
+            )
+        if reserved < 0 or on_hand < reserved:
+            problems.append(StockProblem(key[0], key[1], "on hand >= reserved >= 0", reserved, on_hand))
+    return problems
+
+
+def require_location(uow: UnitOfWork, code: str) -> Location:
+    row = uow.conn.execute(sa.select(uow.t.locations).where(uow.t.locations.c.code == code)).first()
+    if row is None:
+        raise NotFound("location", code, "code")
+    return location_from_row(row)

@@ -1,0 +1,428 @@
+"""The order life cycle: place, confirm (reserve), hold and release, allocate backorders, cancel, complete."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import attrs
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from oms_core.domain.errors import (
+    DuplicateOrder,
+    InsufficientStock,
+    InvalidTransition,
+    RuleRejected,
+    ValidationError,
+    ValidationErrors,
+)
+from oms_core.domain.inventory import Allocation
+from oms_core.domain.money import Money, to_decimal
+from oms_core.domain.order import Order, OrderDraft, OrderLine, describe_differences
+from oms_core.domain.status import FulfillmentStatus as F
+from oms_core.domain.status import OrderStatus as O
+from oms_core.domain.status import PaymentStatus as P
+from oms_core.services import inventory, payments
+from oms_core.services.context import Context, ShortStockPolicy, change_status
+from oms_core.storage import repository as repo
+from oms_core.storage.uow import UnitOfWork
+
+# -- place ------------------------------------------------------------------------------------------------------
+
+
+def place_order(uow: UnitOfWork, ctx: Context, draft: OrderDraft) -> tuple[Order, bool]:
+    """Accept a draft. Returns ``(order, created)``; a replay of the same draft returns the existing order.
+
+    The same (channel, external id) with different content raises :class:`DuplicateOrder`.
+    """
+    problems = draft.problems()
+    if problems:
+        raise ValidationErrors(problems)
+    existing = repo.find_order_id(uow.conn, uow.t, draft.channel, draft.external_id)
+    if existing is not None:
+        return _replay(uow, draft, existing), False
+    known = inventory.known_skus(uow, (line.sku for line in draft.lines))
+    unknown = [
+        ValidationError("order", f"lines[{i}].sku", f"unknown SKU {line.sku!r}", line.sku)
+        for i, line in enumerate(draft.lines)
+        if line.sku not in known
+    ]
+    if unknown:
+        raise ValidationErrors(unknown)
+    refused = [
+        (plugin, msg)
+        for plugin, result in ctx.decide("validate_order", draft=draft, oms=ctx.oms)
+        for msg in ([result] if isinstance(result, str) else result)
+    ]
+    if refused:
+        raise RuleRejected(refused)
+    fingerprint, content = draft.fingerprint(), draft.content()
+    priced = draft
+    for plugin, result in ctx.decide("price_order", first=True, draft=draft, oms=ctx.oms):
+        priced = _checked_draft(result, plugin, draft)
+    for plugin, taxes in ctx.decide("compute_taxes", first=True, draft=priced, oms=ctx.oms):
+        priced = _apply_taxes(priced, taxes, plugin)
+    return _insert(uow, priced, fingerprint, content), True
+
+
+def _checked_draft(result: object, plugin: str, original: OrderDraft) -> OrderDraft:
+    if not isinstance(result, OrderDraft):
+        raise ValidationError("order", "price_order", f"{plugin} returned {type(result).__name__}, not an OrderDraft")
+    if (result.channel, result.external_id, result.currency) != (
+        original.channel,
+        original.external_id,
+        original.currency,
+    ):
+        raise ValidationError("order", "price_order", f"{plugin} may not change channel, external id or currency")
+    problems = result.problems()
+    if problems:
+        raise ValidationErrors(problems)
+    return result
+
+
+def _apply_taxes(draft: OrderDraft, taxes: Sequence[object], plugin: str) -> OrderDraft:
+    if len(taxes) != len(draft.lines) + 1:
+        raise ValidationError(
+            "order", "compute_taxes", f"{plugin} returned {len(taxes)} amounts for {len(draft.lines)} lines + shipping"
+        )
+    amounts = [to_decimal(x, "compute_taxes") for x in taxes]
+    lines = [attrs.evolve(line, tax=tax) for line, tax in zip(draft.lines, amounts[:-1], strict=True)]
+    return attrs.evolve(draft, lines=lines, shipping_tax=amounts[-1])
+
+
+def _replay(uow: UnitOfWork, draft: OrderDraft, order_id: int) -> Order:
+    row = uow.conn.execute(
+        sa.select(uow.t.orders.c.fingerprint, uow.t.orders.c.content).where(uow.t.orders.c.id == order_id)
+    ).one()
+    if row.fingerprint != draft.fingerprint():
+        raise DuplicateOrder(
+            draft.channel, draft.external_id, order_id, describe_differences(row.content, draft.content())
+        )
+    return repo.load_order(uow.conn, uow.t, order_id)
+
+
+def _insert(uow: UnitOfWork, draft: OrderDraft, fingerprint: str, content: dict) -> Order:
+    t, now = uow.t, uow.now
+    totals = draft.totals()
+    cur = draft.currency
+    header = {
+        "channel": draft.channel,
+        "external_id": draft.external_id,
+        "fingerprint": fingerprint,
+        "content": content,
+        "currency": cur,
+        "customer_email": draft.customer.email,
+        "customer": draft.customer.to_json(),
+        "shipping_address": draft.shipping_address.to_json() if draft.shipping_address else None,
+        "billing_address": (draft.billing_address or draft.shipping_address).to_json()
+        if (draft.billing_address or draft.shipping_address)
+        else None,
+        "status": O.PENDING.value,
+        "payment_status": P.UNPAID.value,
+        "fulfillment_status": F.UNFULFILLED.value,
+        "subtotal": totals.subtotal.amount,
+        "discount_total": totals.discount_total.amount,
+        "shipping_total": totals.shipping_total.amount,
+        "tax_total": totals.tax_total.amount,
+        "total": totals.total.amount,
+        "amount_authorized": 0,
+        "amount_captured": 0,
+        "amount_refunded": 0,
+        "taxes_included": draft.taxes_included,
+        "placed_at": draft.placed_at or now,
+        "created_at": now,
+        "updated_at": now,
+        "notes": draft.notes,
+        "attributes": draft.attributes or None,
+        "version": 1,
+    }
+    insert = (postgresql.insert if uow.dialect == "postgresql" else sqlite.insert)(t.orders)
+    order_id = uow.conn.execute(
+        insert.values(**header)
+        .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+        .returning(t.orders.c.id)
+    ).scalar()
+    if order_id is None:
+        # another transaction placed the same external id between our look-up and our insert
+        existing = repo.find_order_id(uow.conn, t, draft.channel, draft.external_id)
+        assert existing is not None
+        return _replay(uow, draft, existing)
+    discounts = draft.line_discounts()
+    rows = [
+        {
+            "order_id": order_id,
+            "line_no": i + 1,
+            "sku": line.sku,
+            "name": line.name,
+            "quantity": line.quantity,
+            "unit_price": line.unit_price,
+            "discount": discounts[i].amount,
+            "tax": Money(line.tax, cur).rounded().amount,
+            "reserved": 0,
+            "backordered": 0,
+            "shipped": 0,
+            "returned": 0,
+            "cancelled": 0,
+        }
+        for i, line in enumerate(draft.lines)
+    ]
+    ids = (
+        uow.conn.execute(t.order_lines.insert().returning(t.order_lines.c.id, sort_by_parameter_order=True), rows)
+        .scalars()
+        .all()
+    )
+    lines = [
+        OrderLine(
+            id=line_id,
+            line_no=r["line_no"],
+            sku=r["sku"],
+            name=r["name"],
+            quantity=r["quantity"],
+            unit_price=Money(r["unit_price"], cur),
+            discount=Money(r["discount"], cur),
+            tax=Money(r["tax"], cur),
+        )
+        for line_id, r in zip(ids, rows, strict=True)
+    ]
+    header["id"] = order_id
+    order = repo.order_row_to_order(_Row(header), lines, [])
+    uow.timeline(
+        order_id,
+        "placed",
+        f"placed from {draft.channel} as {draft.external_id}: {totals.total}",
+        data={"lines": len(lines)},
+    )
+    uow.emit(
+        "order_placed",
+        {
+            "order_id": order_id,
+            "channel": draft.channel,
+            "external_id": draft.external_id,
+            "total": str(totals.total.amount),
+            "currency": cur,
+        },
+        order_id,
+    )
+    return order
+
+
+class _Row:
+    def __init__(self, values: dict) -> None:
+        self.__dict__.update(values)
+
+
+# -- confirm and allocate ---------------------------------------------------------------------------------------
+
+
+def confirm_order(uow: UnitOfWork, ctx: Context, order_id: int) -> Order:
+    """Reserve stock for every line and confirm; short stock follows the ``short_stock`` policy; then every
+    ``assess_order`` hold puts the order on hold. Confirming a confirmed order changes nothing."""
+    order = repo.load_order(uow.conn, uow.t, order_id, lock=True)
+    if order.status == O.CONFIRMED:
+        return order
+    if order.status != O.PENDING:
+        raise InvalidTransition(
+            "order", "status", order.status, O.CONFIRMED, "only a pending order can be confirmed" + _hold_hint(order)
+        )
+    changed = {"status"}
+    short = allocate(uow, ctx, order)
+    if short and ctx.settings.short_stock == ShortStockPolicy.REJECT:
+        sku, qty = next(iter(short.items()))
+        available = sum(s.available for s in repo.stock_levels(uow.conn, uow.t, [sku]))
+        raise InsufficientStock(sku, None, qty, available)
+    holds = [
+        (str(kind), str(reason), plugin)
+        for plugin, result in ctx.decide("assess_order", order=order, oms=ctx.oms)
+        for kind, reason in result
+    ]
+    if short and ctx.settings.short_stock == ShortStockPolicy.HOLD:
+        holds.append(("stock", "short: " + ", ".join(f"{q} x {s}" for s, q in short.items()), "oms"))
+    if short:
+        uow.timeline(order.id, "backorder", "backordered: " + ", ".join(f"{q} x {s}" for s, q in short.items()))
+    if holds:
+        change_status(uow, ctx, order, "status", O.ON_HOLD)
+        for kind, reason, source in holds:
+            _add_hold(uow, order, kind, reason, source)
+    else:
+        change_status(uow, ctx, order, "status", O.CONFIRMED)
+        uow.emit("order_confirmed", {"order_id": order.id, "backordered": sum(short.values())}, order.id)
+    if change_status(uow, ctx, order, "fulfillment_status", _allocation_status(order)):
+        changed.add("fulfillment_status")
+    repo.save_order_header(uow.conn, uow.t, order, uow.now, changed)
+    return order
+
+
+def _hold_hint(order: Order) -> str:
+    return "; release its holds instead" if order.status == O.ON_HOLD else ""
+
+
+def _allocation_status(order: Order) -> F:
+    if order.fulfillment_status not in (F.UNFULFILLED, F.ALLOCATED):
+        return order.fulfillment_status
+    full = all(
+        line.quantity_reserved + line.quantity_shipped >= line.quantity - line.quantity_cancelled
+        for line in order.lines
+    )
+    return F.ALLOCATED if full else F.UNFULFILLED
+
+
+def allocate(uow: UnitOfWork, ctx: Context, order: Order) -> dict[str, int]:
+    """Reserve what every line still needs, through ``choose_sources``. Returns units short per SKU."""
+    need = [
+        (line.id, line.sku, line.quantity - line.quantity_cancelled - line.quantity_shipped - line.quantity_reserved)
+        for line in order.lines
+    ]
+    need = [n for n in need if n[2] > 0]
+    if not need:
+        return {}
+    stock = repo.stock_levels(uow.conn, uow.t, [sku for _, sku, _ in need])
+    plan: Sequence[Allocation] = []
+    for plugin, result in ctx.decide("choose_sources", first=True, order=order, lines=need, stock=stock, oms=ctx.oms):
+        plan = result
+        if plugin != "default_sourcing":
+            uow.timeline(
+                order.id,
+                "sourcing",
+                f"sources chosen by {plugin}: " + ", ".join(f"{a.quantity} at {a.location}" for a in plan),
+                plugin,
+            )
+    by_line = {line.id: line for line in order.lines}
+    wanted = {line_id: qty for line_id, _, qty in need}
+    got: dict[int, int] = {}
+    for a in plan:
+        line = by_line.get(a.line_id)
+        if line is None or a.quantity <= 0 or got.get(a.line_id, 0) + a.quantity > wanted.get(a.line_id, 0):
+            raise ValidationError("allocation", "quantity", f"sourcing plan {a} does not fit order #{order.id}")
+        if inventory.reserve(uow, line.id, order.id, line.sku, a):
+            got[a.line_id] = got.get(a.line_id, 0) + a.quantity
+    short: dict[str, int] = {}
+    ol = uow.t.order_lines
+    for line_id, sku, qty in need:
+        line = by_line[line_id]
+        reserved = got.get(line_id, 0)
+        line.quantity_reserved += reserved
+        line.quantity_backordered = qty - reserved
+        if qty - reserved:
+            short[sku] = short.get(sku, 0) + qty - reserved
+        uow.conn.execute(
+            sa.update(ol)
+            .where(ol.c.id == line_id)
+            .values(reserved=line.quantity_reserved, backordered=line.quantity_backordered)
+        )
+    if got:
+        uow.timeline(
+            order.id,
+            "reserved",
+            "reserved "
+            + ", ".join(f"{a.quantity} x {by_line[a.line_id].sku} at {a.location}" for a in plan if a.line_id in got),
+        )
+    return short
+
+
+def allocate_backorders(uow: UnitOfWork, ctx: Context, order_id: int) -> Order:
+    """Try again to reserve what a confirmed order is still short of (after stock arrived)."""
+    order = repo.load_order(uow.conn, uow.t, order_id, lock=True)
+    if order.status not in (O.CONFIRMED, O.ON_HOLD):
+        raise InvalidTransition("order", "status", order.status, order.status, "only open orders can be allocated")
+    allocate(uow, ctx, order)
+    if change_status(uow, ctx, order, "fulfillment_status", _allocation_status(order)):
+        repo.save_order_header(uow.conn, uow.t, order, uow.now, ["fulfillment_status"])
+    return order
+
+
+# -- holds ------------------------------------------------------------------------------------------------------
+
+
+def _add_hold(uow: UnitOfWork, order: Order, kind: str, reason: str, source: str) -> None:
+    uow.conn.execute(
+        sa.insert(uow.t.holds).values(order_id=order.id, kind=kind, reason=reason, source=source, created_at=uow.now)
+    )
+    uow.timeline(order.id, "held", f"held by {source}: {reason}", source, {"kind": kind})
+    uow.emit("order_held", {"order_id": order.id, "kind": kind, "reason": reason, "source": source}, order.id)
+
+
+def hold_order(uow: UnitOfWork, ctx: Context, order_id: int, kind: str, reason: str, by: str) -> Order:
+    if not kind or not reason:
+        raise ValidationError("hold", "reason" if kind else "kind", "is required")
+    order = repo.load_order(uow.conn, uow.t, order_id, lock=True)
+    if order.status not in (O.PENDING, O.CONFIRMED, O.ON_HOLD):
+        raise InvalidTransition("order", "status", order.status, O.ON_HOLD, "only open orders can be held")
+    if change_status(uow, ctx, order, "status", O.ON_HOLD):
+        # remember where to go back to
+        order.attributes = {**order.attributes, "resume_status": str(_resume_status(order))}
+        repo.save_order_header(uow.conn, uow.t, order, uow.now, ["status", "attributes"])
+    _add_hold(uow, order, kind, reason, by)
+    return repo.load_order(uow.conn, uow.t, order_id)
+
+
+def _resume_status(order: Order) -> O:
+    # a manual hold on a pending order goes back to pending; anything reserved goes back to confirmed
+    reserved = any(line.quantity_reserved or line.quantity_shipped for line in order.lines)
+    return O.CONFIRMED if reserved else O.PENDING
+
+
+def release_hold(uow: UnitOfWork, ctx: Context, order_id: int, kind: str | None, by: str) -> Order:
+    """Lift the order's active holds of ``kind`` (all when ``None``). With none left, the order resumes."""
+    order = repo.load_order(uow.conn, uow.t, order_id, lock=True)
+    active = [h for h in order.active_holds if kind is None or h.kind == kind]
+    if not active:
+        raise ValidationError(
+            "hold", "kind", f"order #{order_id} has no active hold" + (f" of kind {kind!r}" if kind else ""), kind
+        )
+    h = uow.t.holds
+    uow.conn.execute(sa.update(h).where(h.c.id.in_([x.id for x in active])).values(released_at=uow.now, released_by=by))
+    for x in active:
+        uow.timeline(order.id, "released", f"{x.kind} hold released by {by}", by, {"kind": x.kind})
+    remaining = [x for x in order.active_holds if x not in active]
+    if not remaining and order.status == O.ON_HOLD:
+        target = O(order.attributes.get("resume_status", O.CONFIRMED))
+        change_status(uow, ctx, order, "status", target)
+        attributes = {k: v for k, v in order.attributes.items() if k != "resume_status"}
+        order.attributes = attributes
+        repo.save_order_header(uow.conn, uow.t, order, uow.now, ["status", "attributes"])
+        if target == O.CONFIRMED:
+            uow.emit(
+                "order_confirmed",
+                {"order_id": order.id, "backordered": sum(line.quantity_backordered for line in order.lines)},
+                order.id,
+            )
+    for x in active:
+        uow.emit(
+            "order_released",
+            {"order_id": order.id, "kind": x.kind, "released_by": by, "status": str(order.status)},
+            order.id,
+        )
+    return repo.load_order(uow.conn, uow.t, order_id)
+
+
+# -- cancel and complete ----------------------------------------------------------------------------------------
+
+
+def cancel_order(uow: UnitOfWork, ctx: Context, order_id: int, reason: str) -> Order:
+    """Cancel an order that has not shipped: release its stock, void authorizations, refund captures."""
+    if not reason or not reason.strip():
+        raise ValidationError("cancel", "reason", "is required")
+    order = repo.load_order(uow.conn, uow.t, order_id, lock=True)
+    if any(line.quantity_shipped for line in order.lines):
+        raise InvalidTransition(
+            "order", "status", order.status, O.CANCELLED, "part of the order has shipped; create a return instead"
+        )
+    change_status(uow, ctx, order, "status", O.CANCELLED, reason)
+    released = inventory.release_reservations(uow, order.id)
+    ol = uow.t.order_lines
+    for line in order.lines:
+        line.quantity_cancelled = line.quantity - line.quantity_shipped
+        line.quantity_reserved = 0
+        line.quantity_backordered = 0
+    uow.conn.execute(
+        sa.update(ol)
+        .where(ol.c.order_id == order.id)
+        .values(cancelled=ol.c.quantity - ol.c.shipped, reserved=0, backordered=0)
+    )
+    if released:
+        uow.timeline(order.id, "released_stock", f"released {sum(released.values())} reserved units")
+    change_status(uow, ctx, order, "fulfillment_status", F.UNFULFILLED)
+    refunded = payments.settle_on_cancel(uow, ctx, order, reason)
+    repo.save_order_header(uow.conn, uow.t, order, uow.now, ["status", "fulfillment_status"])
+    uow.emit("order_cancelled", {"order_id": order.id, "reason": reason, "refunded": str(refunded.amount)}, order.id)
+    return order

@@ -1,0 +1,293 @@
+"""Repositories: rows to attrs objects and back, explicitly. No business rule lives here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from oms_core.domain.errors import ConcurrentUpdate, NotFound
+from oms_core.domain.fulfilment import Document, Shipment, ShipmentLine, ShipmentState
+from oms_core.domain.inventory import LedgerEntry, LedgerReason, Location, Product, Reservation, StockLevel
+from oms_core.domain.money import Money
+from oms_core.domain.order import Hold, Order, OrderLine, TimelineEntry, Totals
+from oms_core.domain.party import Address, Customer
+from oms_core.domain.payment import Payment, PaymentState, Refund
+from oms_core.domain.returns import Disposition, Return, ReturnLine, ReturnState
+from oms_core.domain.status import FulfillmentStatus, OrderStatus, PaymentStatus
+from oms_core.storage.tables import Tables
+
+# -- orders -----------------------------------------------------------------------------------------------------
+
+
+def order_row_to_order(row: Any, lines: list[OrderLine], holds: list[Hold]) -> Order:
+    cur = row.currency
+
+    def m(v: Any) -> Money:
+        return Money(v, cur)
+
+    return Order(
+        id=row.id,
+        channel=row.channel,
+        external_id=row.external_id,
+        currency=cur,
+        customer=Customer.from_json(row.customer),
+        shipping_address=Address.from_json(row.shipping_address),
+        billing_address=Address.from_json(row.billing_address),
+        lines=lines,
+        status=OrderStatus(row.status),
+        payment_status=PaymentStatus(row.payment_status),
+        fulfillment_status=FulfillmentStatus(row.fulfillment_status),
+        totals=Totals(m(row.subtotal), m(row.discount_total), m(row.shipping_total), m(row.tax_total), m(row.total)),
+        taxes_included=row.taxes_included,
+        placed_at=row.placed_at,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        amount_authorized=m(row.amount_authorized),
+        amount_captured=m(row.amount_captured),
+        amount_refunded=m(row.amount_refunded),
+        notes=row.notes,
+        attributes=row.attributes or {},
+        holds=holds,
+        version=row.version,
+    )
+
+
+def line_row_to_line(row: Any, currency: str) -> OrderLine:
+    return OrderLine(
+        id=row.id,
+        line_no=row.line_no,
+        sku=row.sku,
+        name=row.name,
+        quantity=row.quantity,
+        unit_price=Money(row.unit_price, currency),
+        discount=Money(row.discount, currency),
+        tax=Money(row.tax, currency),
+        quantity_reserved=row.reserved,
+        quantity_backordered=row.backordered,
+        quantity_shipped=row.shipped,
+        quantity_returned=row.returned,
+        quantity_cancelled=row.cancelled,
+    )
+
+
+def load_order(conn: sa.Connection, t: Tables, order_id: int, *, lock: bool = False, version: bool = False) -> Order:
+    """Load an order with its lines and holds. ``lock`` takes a row lock (``FOR UPDATE``) where the backend has one."""
+    q = sa.select(t.orders).where(t.orders.c.id == order_id)
+    if lock and conn.dialect.name != "sqlite":
+        q = q.with_for_update()
+    row = conn.execute(q).first()
+    if row is None:
+        raise NotFound("order", order_id)
+    lines = [
+        line_row_to_line(r, row.currency)
+        for r in conn.execute(
+            sa.select(t.order_lines).where(t.order_lines.c.order_id == order_id).order_by(t.order_lines.c.line_no)
+        )
+    ]
+    holds = [
+        Hold(kind=r.kind, reason=r.reason, source=r.source, created_at=r.created_at, released_at=r.released_at, id=r.id)
+        for r in conn.execute(sa.select(t.holds).where(t.holds.c.order_id == order_id).order_by(t.holds.c.id))
+    ]
+    return order_row_to_order(row, lines, holds)
+
+
+def find_order_id(conn: sa.Connection, t: Tables, channel: str, external_id: str) -> int | None:
+    return conn.execute(
+        sa.select(t.orders.c.id).where(t.orders.c.channel == channel, t.orders.c.external_id == external_id)
+    ).scalar()
+
+
+def load_timeline(conn: sa.Connection, t: Tables, order_id: int) -> list[TimelineEntry]:
+    rows = conn.execute(sa.select(t.timeline).where(t.timeline.c.order_id == order_id).order_by(t.timeline.c.id))
+    return [TimelineEntry(at=r.at, kind=r.kind, message=r.message, source=r.source, data=r.data or {}) for r in rows]
+
+
+def save_order_header(conn: sa.Connection, t: Tables, order: Order, now: Any, changed: Iterable[str]) -> None:
+    """Write the changed header columns, checking the version the order was loaded at (optimistic lock)."""
+    values: dict[str, Any] = {}
+    for name in changed:
+        value = getattr(order, name)
+        values[name] = value.amount if isinstance(value, Money) else value
+    if not values:
+        return
+    version = order.version
+    values["updated_at"] = now
+    values["version"] = version + 1
+    res = conn.execute(
+        sa.update(t.orders).where(t.orders.c.id == order.id, t.orders.c.version == version).values(**values)
+    )
+    if res.rowcount != 1:
+        raise ConcurrentUpdate(f"order #{order.id} was changed by another transaction; retry")
+    order.version = version + 1
+
+
+# -- catalogue and stock ----------------------------------------------------------------------------------------
+
+
+def product_from_row(r: Any) -> Product:
+    return Product(r.sku, r.name, r.weight_grams, r.low_stock_threshold, r.active)
+
+
+def location_from_row(r: Any) -> Location:
+    return Location(r.code, r.name, r.priority, r.postcode, r.country, r.active)
+
+
+def stock_levels(
+    conn: sa.Connection, t: Tables, skus: Sequence[str] | None = None, location: str | None = None
+) -> list[StockLevel]:
+    s, loc = t.stock, t.locations
+    q = (
+        sa.select(s.c.sku, s.c.location, s.c.on_hand, s.c.reserved)
+        .join(loc, loc.c.code == s.c.location)
+        .where(loc.c.active.is_(True))
+        .order_by(loc.c.priority, s.c.location, s.c.sku)
+    )
+    if skus is not None:
+        q = q.where(s.c.sku.in_(sorted(set(skus))))
+    if location is not None:
+        q = q.where(s.c.location == location)
+    return [StockLevel(r.sku, r.location, r.on_hand, r.reserved) for r in conn.execute(q)]
+
+
+def ledger_entries(conn: sa.Connection, t: Tables, sku: str, location: str | None = None) -> list[LedgerEntry]:
+    q = sa.select(t.stock_ledger).where(t.stock_ledger.c.sku == sku).order_by(t.stock_ledger.c.id)
+    if location:
+        q = q.where(t.stock_ledger.c.location == location)
+    return [
+        LedgerEntry(r.id, r.sku, r.location, r.delta, LedgerReason(r.reason), r.reference, r.note, r.at)
+        for r in conn.execute(q)
+    ]
+
+
+def reservations(conn: sa.Connection, t: Tables, order_id: int) -> list[Reservation]:
+    r = t.reservations
+    return [
+        Reservation(x.id, x.order_id, x.line_id, x.sku, x.location, x.quantity, x.shipped, x.released)
+        for x in conn.execute(sa.select(r).where(r.c.order_id == order_id).order_by(r.c.id))
+    ]
+
+
+# -- payments ---------------------------------------------------------------------------------------------------
+
+
+def payment_from_row(r: Any) -> Payment:
+    cur = r.currency
+    return Payment(
+        id=r.id,
+        order_id=r.order_id,
+        gateway=r.gateway,
+        method=r.method,
+        amount=Money(r.amount, cur),
+        captured=Money(r.captured, cur),
+        refunded=Money(r.refunded, cur),
+        state=PaymentState(r.state),
+        reference=r.reference,
+        idempotency_key=r.idempotency_key,
+        created_at=r.created_at,
+        error=r.error,
+    )
+
+
+def payments(conn: sa.Connection, t: Tables, order_id: int) -> list[Payment]:
+    q = sa.select(t.payments).where(t.payments.c.order_id == order_id).order_by(t.payments.c.id)
+    return [payment_from_row(r) for r in conn.execute(q)]
+
+
+def load_payment(conn: sa.Connection, t: Tables, payment_id: int) -> Payment:
+    row = conn.execute(sa.select(t.payments).where(t.payments.c.id == payment_id)).first()
+    if row is None:
+        raise NotFound("payment", payment_id)
+    return payment_from_row(row)
+
+
+def refunds(conn: sa.Connection, t: Tables, order_id: int, currency: str) -> list[Refund]:
+    q = sa.select(t.refunds).where(t.refunds.c.order_id == order_id).order_by(t.refunds.c.id)
+    return [
+        Refund(
+            r.id,
+            r.order_id,
+            r.payment_id,
+            Money(r.amount, currency),
+            r.reason,
+            r.reference,
+            r.created_at,
+            r.lines or {},
+        )
+        for r in conn.execute(q)
+    ]
+
+
+# -- shipments and returns --------------------------------------------------------------------------------------
+
+
+def shipments(
+    conn: sa.Connection,
+    t: Tables,
+    order_id: int | None = None,
+    shipment_id: int | None = None,
+    with_documents: bool = False,
+) -> list[Shipment]:
+    s = t.shipments
+    q = sa.select(s).order_by(s.c.id)
+    if order_id is not None:
+        q = q.where(s.c.order_id == order_id)
+    if shipment_id is not None:
+        q = q.where(s.c.id == shipment_id)
+    rows = conn.execute(q).all()
+    if not rows:
+        return []
+    ids = [r.id for r in rows]
+    lines: dict[int, list[ShipmentLine]] = {i: [] for i in ids}
+    for r in conn.execute(
+        sa.select(t.shipment_lines).where(t.shipment_lines.c.shipment_id.in_(ids)).order_by(t.shipment_lines.c.id)
+    ):
+        lines[r.shipment_id].append(ShipmentLine(r.line_id, r.sku, r.quantity))
+    docs: dict[int, list[Document]] = {i: [] for i in ids}
+    if with_documents:
+        d = t.shipment_documents
+        for r in conn.execute(sa.select(d).where(d.c.shipment_id.in_(ids)).order_by(d.c.id)):
+            docs[r.shipment_id].append(Document(r.kind, r.media_type, r.content, r.filename))
+    return [
+        Shipment(
+            id=r.id,
+            order_id=r.order_id,
+            location=r.location,
+            carrier=r.carrier,
+            service=r.service,
+            tracking_number=r.tracking_number,
+            state=ShipmentState(r.state),
+            lines=tuple(lines[r.id]),
+            created_at=r.created_at,
+            shipped_at=r.shipped_at,
+            delivered_at=r.delivered_at,
+            cost=Money(r.cost, r.currency) if r.cost is not None and r.currency else None,
+            documents=tuple(docs[r.id]),
+        )
+        for r in rows
+    ]
+
+
+def load_return(conn: sa.Connection, t: Tables, return_id: int, currency: str) -> Return:
+    row = conn.execute(sa.select(t.returns).where(t.returns.c.id == return_id)).first()
+    if row is None:
+        raise NotFound("return", return_id)
+    lines = tuple(
+        ReturnLine(
+            r.line_id, r.sku, r.quantity, r.reason, Disposition(r.disposition) if r.disposition else None, r.location
+        )
+        for r in conn.execute(
+            sa.select(t.return_lines).where(t.return_lines.c.return_id == return_id).order_by(t.return_lines.c.id)
+        )
+    )
+    return Return(
+        id=row.id,
+        order_id=row.order_id,
+        state=ReturnState(row.state),
+        reason=row.reason,
+        lines=lines,
+        created_at=row.created_at,
+        received_at=row.received_at,
+        refund_amount=Money(row.refund_amount, currency) if row.refund_amount is not None else None,
+    )

@@ -1,0 +1,59 @@
+"""Column types: exact amounts and timezone-aware UTC times on every backend."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from oms_core.domain.money import STORAGE_DECIMALS
+
+_SCALE = Decimal(10) ** STORAGE_DECIMALS
+
+
+class Amount(sa.types.TypeDecorator[Decimal]):
+    """A Decimal stored as a scaled integer (ten-thousandths): exact on SQLite, summable in SQL.
+
+    Reports aggregate with ``SUM(column)`` and divide by ``10_000`` (see ``Amount.SCALE``).
+    """
+
+    impl = sa.BigInteger
+    cache_ok = True
+    SCALE = _SCALE
+
+    def process_bind_param(self, value: Any, dialect: sa.Dialect) -> int | None:
+        if value is None:
+            return None
+        scaled = Decimal(value) * _SCALE
+        if scaled != scaled.to_integral_value():
+            raise ValueError(f"{value} has more than {STORAGE_DECIMALS} decimals")
+        return int(scaled)
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return (Decimal(value) / _SCALE).normalize() if value % 10000 else Decimal(value // 10000)
+
+
+class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
+    """Timezone-aware UTC in Python; ``timestamptz`` on PostgreSQL, naive UTC text on SQLite."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: sa.Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: the OMS stores timezone-aware UTC only")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)

@@ -1,0 +1,135 @@
+"""The unit of work: one transaction per use case, rolled back unless committed.
+
+Rows that a use case only appends (timeline entries, stock ledger rows, events and their deliveries) are buffered
+and written with one ``executemany`` each at commit, inside the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+
+from oms_core.domain.events import Event
+from oms_core.domain.order import utcnow
+from oms_core.storage.tables import Tables
+
+
+class UnitOfWork:
+    """Holds the connection and transaction of one use case.
+
+    ``subscribers(event_name)`` tells which reaction handlers get a delivery row for an event.
+    """
+
+    def __init__(
+        self,
+        conn: sa.Connection,
+        tables: Tables,
+        subscribers: Callable[[str], list[str]],
+        *,
+        owns_connection: bool,
+    ) -> None:
+        self.conn = conn
+        self.t = tables
+        self._subscribers = subscribers
+        self._owns = owns_connection
+        self.now = utcnow()
+        self.events: list[Event] = []
+        self._timeline: list[dict[str, Any]] = []
+        self._ledger: list[dict[str, Any]] = []
+        self._events_stored = 0
+        self._tx: sa.Transaction | None = None
+        self.committed = False
+
+    @property
+    def dialect(self) -> str:
+        return self.conn.dialect.name
+
+    def begin(self) -> UnitOfWork:
+        if self._owns:
+            self._tx = self.conn.begin()
+        else:
+            # the host's connection: join its transaction through a savepoint, so that a failed use case
+            # rolls back alone and a successful one commits (or not) with the host
+            self._tx = self.conn.begin_nested() if self.conn.in_transaction() else self.conn.begin()
+        return self
+
+    def __enter__(self) -> UnitOfWork:
+        return self.begin()
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if not self.committed and self._tx is not None and self._tx.is_active:
+                self._tx.rollback()
+        finally:
+            if self._owns:
+                self.conn.close()
+
+    # -- buffered appends ---------------------------------------------------------------------------------------
+
+    def timeline(
+        self, order_id: int, kind: str, message: str, source: str = "oms", data: dict[str, Any] | None = None
+    ) -> None:
+        self._timeline.append(
+            {"order_id": order_id, "at": self.now, "kind": kind, "message": message, "source": source, "data": data}
+        )
+
+    def ledger(
+        self, sku: str, location: str, delta: int, reason: str, reference: str | None, note: str | None = None
+    ) -> None:
+        self._ledger.append(
+            {
+                "sku": sku,
+                "location": location,
+                "delta": delta,
+                "reason": str(reason),
+                "reference": reference,
+                "note": note,
+                "at": self.now,
+            }
+        )
+
+    def emit(self, name: str, payload: dict[str, Any], order_id: int | None = None) -> Event:
+        event = Event(name=name, payload=payload, order_id=order_id, occurred_at=self.now)
+        self.events.append(event)
+        return event
+
+    def flush(self) -> None:
+        """Write the buffered rows now (they are also written by ``commit``)."""
+        c, t = self.conn, self.t
+        if self._timeline:
+            c.execute(t.timeline.insert(), self._timeline)
+            self._timeline = []
+        if self._ledger:
+            c.execute(t.stock_ledger.insert(), self._ledger)
+            self._ledger = []
+        pending = self.events[self._events_stored :]
+        if pending:
+            c.execute(
+                t.events.insert(),
+                [
+                    {
+                        "id": e.id,
+                        "name": e.name,
+                        "order_id": e.order_id,
+                        "payload": e.payload,
+                        "occurred_at": e.occurred_at,
+                    }
+                    for e in pending
+                ],
+            )
+            deliveries = [
+                {"event_id": e.id, "handler": h, "status": "pending", "attempts": 0, "next_attempt_at": self.now}
+                for e in pending
+                for h in self._subscribers(e.name)
+            ]
+            if deliveries:
+                c.execute(t.deliveries.insert(), deliveries)
+            self._events_stored = len(self.events)
+
+    def commit(self) -> None:
+        self.flush()
+        assert self._tx is not None
+        self._tx.commit()
+        self.committed = True
