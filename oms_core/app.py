@@ -20,7 +20,7 @@ import attrs
 import sqlalchemy as sa
 
 from oms_core import outbox
-from oms_core.domain.errors import ConfigurationError, NotFound, OMSError, WebhookRejected
+from oms_core.domain.errors import ConfigurationError, InvalidTransition, NotFound, OMSError, WebhookRejected
 from oms_core.domain.fulfilment import Shipment
 from oms_core.domain.inventory import LedgerEntry, Location, Product, Reservation, StockLevel, StockProblem
 from oms_core.domain.money import Money
@@ -173,11 +173,23 @@ class OMS:
         current = self._current.get()
         if current is not None:
             return fn(current, self._ctx, *args, **kwargs)
-        with self._new_uow() as uow:
-            result = fn(uow, self._ctx, *args, **kwargs)
-            uow.commit()
+        try:
+            with self._new_uow() as uow:
+                result = fn(uow, self._ctx, *args, **kwargs)
+                uow.commit()
+        except InvalidTransition as exc:
+            if exc.by and exc.order_id is not None:
+                self._record_veto(exc)
+            raise
         self._after_commit(uow)
         return result
+
+    def _record_veto(self, exc: InvalidTransition) -> None:
+        """Write a plugin's veto on the order's timeline: the use case rolled back, the refusal stays explainable."""
+        with self._new_uow() as uow:
+            message = f"{exc.field} {exc.current} -> {exc.target} vetoed by {exc.by}: {exc.reason}"
+            uow.timeline(exc.order_id, "vetoed", message, exc.by)  # type: ignore[arg-type]
+            uow.commit()
 
     def _read(self, fn: Callable[..., T], *args: Any) -> T:
         current = self._current.get()

@@ -75,9 +75,17 @@ class InvalidTransition(OMSError):
     code = "invalid_transition"
 
     def __init__(
-        self, entity: str, field: str, current: str, target: str, reason: str | None = None, by: str | None = None
+        self,
+        entity: str,
+        field: str,
+        current: str,
+        target: str,
+        reason: str | None = None,
+        by: str | None = None,
+        order_id: int | None = None,
     ) -> None:
         self.entity = entity
+        self.order_id = order_id
         self.field = field
         self.current = current
         self.target = target

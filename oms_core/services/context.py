@@ -67,8 +67,8 @@ def change_status(uow: UnitOfWork, ctx: Context, order: Order, field: str, targe
         return False
     check_allowed(field, current, target, ctx.extra_transitions)
     for plugin, reason in ctx.decide("check_transition", order=order, field=field, current=current, target=target):
-        uow.timeline(order.id, "vetoed", f"{field} {current} -> {target} vetoed by {plugin}: {reason}", plugin)
-        raise InvalidTransition("order", field, current, target, str(reason), by=plugin)
+        # the use case rolls back; the OMS facade then writes the veto on the timeline in a transaction of its own
+        raise InvalidTransition("order", field, current, target, str(reason), by=plugin, order_id=order.id)
     enum_type = type(getattr(order, field))
     setattr(order, field, enum_type(target))
     label = field.replace("_", " ")

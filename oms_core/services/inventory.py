@@ -179,29 +179,36 @@ def transfer(
     return out, into
 
 
-def reserve(uow: UnitOfWork, line_id: int, order_id: int, sku: str, allocation: Allocation) -> bool:
-    """Reserve ``allocation.quantity`` of ``sku`` at its location: one conditional UPDATE; False when short."""
+def reserve(uow: UnitOfWork, line_id: int, order_id: int, sku: str, allocation: Allocation) -> int:
+    """Reserve up to ``allocation.quantity`` of ``sku`` at its location; returns the units reserved.
+
+    Each attempt is one conditional UPDATE (``available >= q``), so nothing can oversell. When another
+    transaction took stock since the sourcing plan was made, it retries with what is still available.
+    """
     s = uow.t.stock
     q = allocation.quantity
-    res = uow.conn.execute(
-        sa.update(s)
-        .where(s.c.sku == sku, s.c.location == allocation.location, s.c.on_hand - s.c.reserved >= q)
-        .values(reserved=s.c.reserved + q)
-    )
-    if res.rowcount != 1:
-        return False
-    uow.conn.execute(
-        sa.insert(uow.t.reservations).values(
-            order_id=order_id,
-            line_id=line_id,
-            sku=sku,
-            location=allocation.location,
-            quantity=q,
-            shipped=0,
-            released=0,
+    while q > 0:
+        res = uow.conn.execute(
+            sa.update(s)
+            .where(s.c.sku == sku, s.c.location == allocation.location, s.c.on_hand - s.c.reserved >= q)
+            .values(reserved=s.c.reserved + q)
         )
-    )
-    return True
+        if res.rowcount == 1:
+            uow.conn.execute(
+                sa.insert(uow.t.reservations).values(
+                    order_id=order_id,
+                    line_id=line_id,
+                    sku=sku,
+                    location=allocation.location,
+                    quantity=q,
+                    shipped=0,
+                    released=0,
+                )
+            )
+            return q
+        level = _level(uow, sku, allocation.location)
+        q = min(q, level.available if level else 0)
+    return 0
 
 
 def release_reservations(uow: UnitOfWork, order_id: int) -> dict[int, int]:

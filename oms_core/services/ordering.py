@@ -57,12 +57,17 @@ def place_order(uow: UnitOfWork, ctx: Context, draft: OrderDraft) -> tuple[Order
     if refused:
         raise RuleRejected(refused)
     fingerprint, content = draft.fingerprint(), draft.content()
-    priced = draft
+    priced, decisions = draft, []
     for plugin, result in ctx.decide("price_order", first=True, draft=draft, oms=ctx.oms):
         priced = _checked_draft(result, plugin, draft)
+        decisions.append((plugin, f"repriced by {plugin}: {draft.totals().total} -> {priced.totals().total}"))
     for plugin, taxes in ctx.decide("compute_taxes", first=True, draft=priced, oms=ctx.oms):
         priced = _apply_taxes(priced, taxes, plugin)
-    return _insert(uow, priced, fingerprint, content), True
+        decisions.append((plugin, f"taxes computed by {plugin}: {priced.totals().tax_total}"))
+    order = _insert(uow, priced, fingerprint, content)
+    for plugin, message in decisions:
+        uow.timeline(order.id, "decision", message, plugin)
+    return order, True
 
 
 def _checked_draft(result: object, plugin: str, original: OrderDraft) -> OrderDraft:
@@ -289,12 +294,15 @@ def allocate(uow: UnitOfWork, ctx: Context, order: Order) -> dict[str, int]:
     by_line = {line.id: line for line in order.lines}
     wanted = {line_id: qty for line_id, _, qty in need}
     got: dict[int, int] = {}
+    done: list[Allocation] = []
     for a in plan:
         line = by_line.get(a.line_id)
         if line is None or a.quantity <= 0 or got.get(a.line_id, 0) + a.quantity > wanted.get(a.line_id, 0):
             raise ValidationError("allocation", "quantity", f"sourcing plan {a} does not fit order #{order.id}")
-        if inventory.reserve(uow, line.id, order.id, line.sku, a):
-            got[a.line_id] = got.get(a.line_id, 0) + a.quantity
+        reserved = inventory.reserve(uow, line.id, order.id, line.sku, a)
+        if reserved:
+            got[a.line_id] = got.get(a.line_id, 0) + reserved
+            done.append(Allocation(a.line_id, a.location, reserved))
     short: dict[str, int] = {}
     ol = uow.t.order_lines
     for line_id, sku, qty in need:
@@ -313,8 +321,7 @@ def allocate(uow: UnitOfWork, ctx: Context, order: Order) -> dict[str, int]:
         uow.timeline(
             order.id,
             "reserved",
-            "reserved "
-            + ", ".join(f"{a.quantity} x {by_line[a.line_id].sku} at {a.location}" for a in plan if a.line_id in got),
+            "reserved " + ", ".join(f"{a.quantity} x {by_line[a.line_id].sku} at {a.location}" for a in done),
         )
     return short
 
