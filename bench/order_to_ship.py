@@ -203,7 +203,7 @@ class Floor:
     def confirm(self, order_id: int) -> None:
         now = self.now()
         _, lines = self.lock_order(order_id)
-        for line_id, sku, qty in lines:
+        for line_id, sku, qty in sorted(lines, key=lambda x: x[1]):  # the OMS lock order
             if (
                 self.run(
                     "UPDATE {p}stock SET reserved = reserved + :q WHERE sku = :s AND location = 'WH1' AND "
@@ -267,7 +267,7 @@ class Floor:
             "INSERT INTO {p}shipment_lines (shipment_id, line_id, sku, quantity) VALUES (:sh, :l, :s, :q)",
             [{"sh": shipment_id, "l": line_id, "s": s, "q": q} for line_id, s, q in lines],
         )
-        for line_id, sku, qty in lines:
+        for line_id, sku, qty in sorted(lines, key=lambda x: x[1]):  # the OMS lock order
             self.run("UPDATE {p}reservations SET shipped = shipped + :q WHERE line_id = :l", {"q": qty, "l": line_id})
             if (
                 self.run(

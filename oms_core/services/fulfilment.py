@@ -203,7 +203,7 @@ def _consume(
 ) -> None:
     r, ol = uow.t.reservations, uow.t.order_lines
     reference = f"shipment:{shipment_id}"
-    for line, qty in wanted:
+    for line, qty in sorted(wanted, key=lambda w: w[0].sku):  # lock stock rows in sku order: no deadlock
         left = qty
         for res in reservations:
             if left == 0 or res.line_id != line.id or res.location != location:

@@ -174,9 +174,17 @@ def transfer(
     if source == target:
         raise ValidationError("transfer", "target", "must differ from the source location", target)
     _require(uow, sku, target, "transfer")
-    out = change_on_hand(uow, sku, source, -quantity, LedgerReason.TRANSFER_OUT, reference, f"to {target}")
-    into = change_on_hand(uow, sku, target, quantity, LedgerReason.TRANSFER_IN, reference, f"from {source}")
-    return out, into
+    steps = {
+        source: lambda: change_on_hand(
+            uow, sku, source, -quantity, LedgerReason.TRANSFER_OUT, reference, f"to {target}"
+        ),
+        target: lambda: change_on_hand(
+            uow, sku, target, quantity, LedgerReason.TRANSFER_IN, reference, f"from {source}"
+        ),
+    }
+    # touch the two stock rows in location order, as every use case does, so opposite transfers cannot deadlock
+    levels = {loc: steps[loc]() for loc in sorted(steps)}
+    return levels[source], levels[target]
 
 
 def reserve(uow: UnitOfWork, line_id: int, order_id: int, sku: str, allocation: Allocation) -> int:
@@ -220,7 +228,7 @@ def release_reservations(uow: UnitOfWork, order_id: int) -> dict[int, int]:
         ).where(r.c.order_id == order_id, r.c.quantity - r.c.shipped - r.c.released > 0)
     ).all()
     released: dict[int, int] = {}
-    for row in rows:
+    for row in sorted(rows, key=lambda r: (r.sku, r.location)):  # lock stock rows in a fixed order
         uow.conn.execute(
             sa.update(s)
             .where(s.c.sku == row.sku, s.c.location == row.location)

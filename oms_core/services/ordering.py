@@ -295,7 +295,8 @@ def allocate(uow: UnitOfWork, ctx: Context, order: Order) -> dict[str, int]:
     wanted = {line_id: qty for line_id, _, qty in need}
     got: dict[int, int] = {}
     done: list[Allocation] = []
-    for a in plan:
+    # stock rows are always locked in (sku, location) order, so concurrent orders cannot deadlock
+    for a in sorted(plan, key=lambda a: (by_line[a.line_id].sku if a.line_id in by_line else "", a.location)):
         line = by_line.get(a.line_id)
         if line is None or a.quantity <= 0 or got.get(a.line_id, 0) + a.quantity > wanted.get(a.line_id, 0):
             raise ValidationError("allocation", "quantity", f"sourcing plan {a} does not fit order #{order.id}")

@@ -93,7 +93,7 @@ def receive_return(
     shipped_from = _shipped_from(uow, order.id)
     refund_total = Money.zero(order.currency)
     rl, ol = t.return_lines, t.order_lines
-    for line_ref in rma.lines:
+    for line_ref in sorted(rma.lines, key=lambda x: x.sku):  # lock stock rows in sku order
         line = order.line(line_ref.line_id)
         disposition = choices.get(line.id, Disposition.RESTOCK)
         where = location or shipped_from.get(line.id)
