@@ -20,7 +20,14 @@ import attrs
 import sqlalchemy as sa
 
 from oms_core import outbox
-from oms_core.domain.errors import ConfigurationError, InvalidTransition, NotFound, OMSError, WebhookRejected
+from oms_core.domain.errors import (
+    ConfigurationError,
+    InvalidTransition,
+    NotFound,
+    OMSError,
+    ValidationError,
+    WebhookRejected,
+)
 from oms_core.domain.fulfilment import Shipment
 from oms_core.domain.inventory import LedgerEntry, Location, Product, Reservation, StockLevel, StockProblem
 from oms_core.domain.money import Money
@@ -117,6 +124,13 @@ class OMS:
         """
         oms = cls(create_engine(url, sqlite_synchronous=sqlite_synchronous), **kwargs)
         oms._owns_engine = True
+        try:
+            with oms.engine.connect():
+                pass
+        except sa.exc.DBAPIError as exc:  # server unreachable, unknown database, file that cannot be created...
+            oms.close()
+            where = oms.engine.url.render_as_string(hide_password=True)
+            raise ConfigurationError(f"cannot connect to {where}: {' '.join(str(exc.orig).split())}") from exc
         if migrate:
             oms.migrate()
         return oms
@@ -131,6 +145,11 @@ class OMS:
                 conn.rollback()
             with conn.begin():
                 migrate.upgrade(conn, prefix, schema)
+
+    def schema_revision(self) -> tuple[str | None, str]:
+        """``(current, head)``: the schema revision of the database (``None`` when empty) and the package's."""
+        with self.engine_connect() as conn:
+            return migrate.current_revision(conn, self.tables.prefix, self.tables.schema), migrate.head_revision()
 
     def close(self) -> None:
         if self._owns_engine:
@@ -175,7 +194,13 @@ class OMS:
             return fn(current, self._ctx, *args, **kwargs)
         try:
             with self._new_uow() as uow:
-                result = fn(uow, self._ctx, *args, **kwargs)
+                # look-ups a decision hook makes through ``oms`` read in this transaction: on another connection
+                # they would not see its writes, and on SQLite they would wait for its write lock
+                token = self._current.set(uow)
+                try:
+                    result = fn(uow, self._ctx, *args, **kwargs)
+                finally:
+                    self._current.reset(token)
                 uow.commit()
         except InvalidTransition as exc:
             if exc.by and exc.order_id is not None:
@@ -352,11 +377,17 @@ class OMS:
 
         return self._read(load)
 
-    def list_orders(self, *, status: str | None = None, limit: int = 50, offset: int = 0) -> list[Order]:
+    def list_orders(
+        self, *, status: str | None = None, customer_email: str | None = None, limit: int = 50, offset: int = 0
+    ) -> list[Order]:
+        """Newest first; ``customer_email`` keeps the orders of that e-mail address (compared case-insensitively)."""
+
         def load(conn: sa.Connection, t: Tables) -> list[Order]:
             q = sa.select(t.orders.c.id).order_by(t.orders.c.id.desc()).limit(limit).offset(offset)
             if status:
                 q = q.where(t.orders.c.status == status)
+            if customer_email:
+                q = q.where(sa.func.lower(t.orders.c.customer_email) == customer_email.strip().lower())
             return [repository.load_order(conn, t, i) for i in conn.execute(q).scalars()]
 
         return self._read(load)
@@ -486,6 +517,56 @@ class OMS:
     def retry_dead(self, ids: Iterable[int] | None = None) -> int:
         with self.engine.connect() as conn, conn.begin():
             return outbox.retry_dead(conn, self.tables, ids)
+
+    # -- reporting (SQL aggregations) ----------------------------------------------------------------------------
+
+    def order_counts(self, by: str = "status") -> dict[str, int]:
+        """How many orders there are per ``status`` (or per ``payment_status`` or ``fulfillment_status``)."""
+        if by not in TRANSITIONS:
+            raise ValidationError("report", "by", f"must be one of {', '.join(TRANSITIONS)}", by)
+
+        def count(c: sa.Connection, t: Tables) -> dict[str, int]:
+            col = t.orders.c[by]
+            return {k: int(n) for k, n in c.execute(sa.select(col, sa.func.count()).group_by(col).order_by(col))}
+
+        return self._read(count)
+
+    def revenue(self) -> list[Money]:
+        """Captured minus refunded over every payment, one amount per currency (sorted by currency)."""
+
+        def total(c: sa.Connection, t: Tables) -> list[Money]:
+            p = t.payments
+            q = sa.select(p.c.currency, sa.func.sum(p.c.captured), sa.func.sum(p.c.refunded)).group_by(p.c.currency)
+            return [Money(cap - ref, cur) for cur, cap, ref in c.execute(q.order_by(p.c.currency))]
+
+        return self._read(total)
+
+    def units_shipped(self) -> int:
+        """Units on every shipment so far (returns do not take them off)."""
+        return self._read(
+            lambda c, t: int(
+                c.execute(sa.select(sa.func.coalesce(sa.func.sum(t.shipment_lines.c.quantity), 0))).scalar_one()
+            )
+        )
+
+    def stock_by_location(self) -> list[tuple[str, int, int]]:
+        """``(location, on hand, reserved)`` summed over every SKU, per location in priority order."""
+
+        def total(c: sa.Connection, t: Tables) -> list[tuple[str, int, int]]:
+            loc, s = t.locations, t.stock
+            q = (
+                sa.select(
+                    loc.c.code,
+                    sa.func.coalesce(sa.func.sum(s.c.on_hand), 0),
+                    sa.func.coalesce(sa.func.sum(s.c.reserved), 0),
+                )
+                .select_from(loc.outerjoin(s, s.c.location == loc.c.code))
+                .group_by(loc.c.code, loc.c.priority)
+                .order_by(loc.c.priority, loc.c.code)
+            )
+            return [(code, int(on_hand), int(reserved)) for code, on_hand, reserved in c.execute(q)]
+
+        return self._read(total)
 
     # -- plugins and drivers ------------------------------------------------------------------------------------
 

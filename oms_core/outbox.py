@@ -24,9 +24,9 @@ import attrs
 import pluggy
 import sqlalchemy as sa
 
-from oms_core.domain.events import Event
+from oms_core.domain.events import EVENT_NAMES, Event
 from oms_core.domain.order import utcnow
-from oms_core.plugins import impls
+from oms_core.plugins import call_impl, impls
 from oms_core.storage.tables import Tables
 
 if TYPE_CHECKING:
@@ -61,6 +61,10 @@ class Subscribers:
         self._pm = pm
         self._cache: dict[str, list[str]] = {}
 
+    def handlers(self) -> list[str]:
+        """Every plugin of this instance that implements at least one reaction hook."""
+        return sorted({name for event in EVENT_NAMES for name in self(event)})
+
     def __call__(self, event_name: str) -> list[str]:
         found = self._cache.get(event_name)
         if found is None:
@@ -81,8 +85,13 @@ def claim(
     limit: int,
     lease: dt.timedelta = DEFAULT_LEASE,
     event_ids: Sequence[str] | None = None,
+    handlers: Sequence[str] | None = None,
 ) -> list[Any]:
-    """Claim up to ``limit`` due deliveries for ``worker``; each claim counts as an attempt."""
+    """Claim up to ``limit`` due deliveries for ``worker``; each claim counts as an attempt.
+
+    ``handlers`` limits the claim to the plugins this process has: a delivery for a plugin that another process
+    (or another OMS instance on the same tables) has is left to it, instead of failing here until it is dead.
+    """
     d = t.deliveries
     now = utcnow()
     due = (
@@ -97,6 +106,8 @@ def claim(
     )
     if event_ids is not None:
         due = due.where(d.c.event_id.in_(list(event_ids)))
+    if handlers is not None:
+        due = due.where(d.c.handler.in_(list(handlers)))
     if conn.dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     return conn.execute(
@@ -111,8 +122,7 @@ def deliver_one(pm: pluggy.PluginManager, oms: OMS, event: Event, handler: str) 
     """Call ``handler``'s implementation of the event's reaction hook."""
     for impl in impls(pm, event.name):
         if impl.plugin_name == handler:
-            kwargs = {"event": event, "oms": oms}
-            impl.function(*[kwargs[name] for name in impl.argnames])
+            call_impl(pm, impl, event.name, {"event": event, "oms": oms})
             return
     raise LookupError(f"no plugin {handler!r} implementing {event.name} is installed")
 
@@ -129,7 +139,7 @@ def process(
     t, settings = oms.tables, oms.settings
     worker = worker or default_worker_id()
     with oms.engine.begin() as conn:
-        claimed = claim(conn, t, worker, limit, lease, event_ids)
+        claimed = claim(conn, t, worker, limit, lease, event_ids, oms._subscribers.handlers())
         if not claimed:
             return 0
         ev = t.events

@@ -11,16 +11,18 @@ Each OMS instance has its own :class:`Plugins`; nothing here is global.
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import pluggy
-from stevedore import ExtensionManager
+from stevedore import DriverManager
+from stevedore.exception import NoMatches
 
 from oms_core import hookspecs
-from oms_core.domain.errors import DriverNotFound, HookFailed, OMSError
+from oms_core.domain.errors import ConfigurationError, DriverNotFound, HookFailed, OMSError
 from oms_core.drivers import NAMESPACES, Driver
 
 ENTRY_POINT_GROUP = "oms"
@@ -34,15 +36,51 @@ def create_plugin_manager(
     for name in disable:
         pm.set_blocked(name)
     if load_entry_points:
-        pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+        load_entry_point_plugins(pm)
     for plugin in plugins:
-        name = getattr(plugin, "oms_plugin_name", None) or getattr(plugin, "__name__", None)
-        pm.register(plugin, name=name if isinstance(name, str) else None)
+        pm.register(plugin, name=plugin_name(plugin, pm))
     pm.check_pending()
     if os.environ.get("OMS_TRACE_HOOKS"):
         pm.trace.root.setwriter(sys.stderr.write)
         pm.enable_tracing()
     return pm
+
+
+def plugin_name(plugin: object, pm: pluggy.PluginManager) -> str:
+    """The name a plugin is known by on timelines and deliveries.
+
+    ``oms_plugin_name`` if it has one, else a module's name, else its class's name (numbered when several
+    instances of one class are registered), never a memory address.
+    """
+    name = getattr(plugin, "oms_plugin_name", None)
+    if not isinstance(name, str) or not name:
+        name = getattr(plugin, "__name__", None)
+    if not isinstance(name, str) or not name:
+        name = type(plugin).__name__
+    candidate, n = name, 1
+    while pm.has_plugin(candidate):
+        n += 1
+        candidate = f"{name}#{n}"
+    return candidate
+
+
+def load_entry_point_plugins(pm: pluggy.PluginManager) -> None:
+    """Register every plugin installed under the entry-point group ``oms``, except blocked ones.
+
+    A plugin that cannot be imported stops start-up with an error naming it: a business rule that silently did
+    not load (a fraud check, a credit limit) is worse than an OMS that does not start.
+    """
+    for ep in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name):
+        if pm.is_blocked(ep.name) or pm.has_plugin(ep.name):
+            continue
+        try:
+            plugin = ep.load()
+        except Exception as exc:
+            raise ConfigurationError(
+                f"cannot load the plugin {ep.name!r} ({ep.value}): {type(exc).__name__}: {exc}; "
+                f"fix or uninstall it, or pass disable_plugins=[{ep.name!r}]"
+            ) from exc
+        pm.register(plugin, name=ep.name)
 
 
 def impls(pm: pluggy.PluginManager, hook: str) -> list[pluggy.HookImpl]:
@@ -63,7 +101,7 @@ def call_each(
         if impl.hookwrapper or impl.wrapper:
             continue
         try:
-            result = impl.function(*[kwargs[name] for name in impl.argnames])
+            result = call_impl(pm, impl, hook, kwargs)
         except OMSError:
             raise
         except Exception as exc:
@@ -73,6 +111,24 @@ def call_each(
         yield impl.plugin_name, result
         if first:
             return
+
+
+def call_impl(pm: pluggy.PluginManager, impl: pluggy.HookImpl, hook: str, kwargs: Mapping[str, Any]) -> Any:
+    """Call one implementation with the arguments it asks for.
+
+    The OMS calls implementations one by one (to name the plugin that decided), which bypasses pluggy's own call
+    tracing; so this writes the call and its result to the trace that ``OMS_TRACE_HOOKS=1`` switches on.
+    """
+    args = {name: kwargs[name] for name in impl.argnames}
+    trace = pm.trace.root.get("hook")
+    trace.root.indent += 1
+    try:
+        trace(f"{hook} [{impl.plugin_name}]", args)
+        result = impl.function(*args.values())
+        trace("finish", hook, f"[{impl.plugin_name}] -->", result)
+        return result
+    finally:
+        trace.root.indent -= 1
 
 
 def plugin_summary(pm: pluggy.PluginManager) -> list[tuple[str, list[str]]]:
@@ -89,24 +145,32 @@ def plugin_summary(pm: pluggy.PluginManager) -> list[tuple[str, list[str]]]:
 Factory = Callable[..., Driver]
 
 
-def entry_point_drivers(namespace: str) -> dict[str, Factory]:
-    """Every driver installed under ``namespace`` through entry points, not yet built."""
-    mgr = ExtensionManager(namespace, invoke_on_load=False, on_load_failure_callback=_load_failed)
-    return {ext.name: ext.plugin for ext in mgr}
+def installed_driver_names(namespace: str) -> list[str]:
+    """Names of the drivers installed under ``namespace`` through entry points, without importing them."""
+    return sorted({ep.name for ep in importlib.metadata.entry_points(group=namespace)})
 
 
-def _load_failed(manager: Any, entrypoint: Any, exc: BaseException) -> None:
-    raise OMSError(f"cannot load driver {entrypoint.name!r} from {manager.namespace}: {exc}") from exc
+def entry_point_factory(namespace: str, name: str) -> Factory:
+    """Import the one driver ``name`` of ``namespace`` (stevedore). A broken driver fails alone, naming itself."""
+    try:
+        return DriverManager(namespace, name, invoke_on_load=False).driver
+    except NoMatches:
+        raise DriverNotFound(namespace, name, installed_driver_names(namespace)) from None
+    except Exception as exc:
+        raise OMSError(f"cannot load the {namespace} driver {name!r}: {type(exc).__name__}: {exc}") from exc
 
 
 class Drivers:
-    """Driver factories by namespace and name, and the drivers built from them (one instance per name)."""
+    """Driver factories by namespace and name, and the drivers built from them (one instance per name).
+
+    Drivers registered in code (``register_drivers`` hook, ``OMS.register_driver``) win over installed ones of
+    the same name. Installed drivers are imported only when first used.
+    """
 
     def __init__(self, pm: pluggy.PluginManager, config: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> None:
         self._config = config
         self._factories: dict[str, dict[str, Factory]] = {ns: {} for ns in NAMESPACES}
         self._built: dict[tuple[str, str], Driver] = {}
-        self._entry_points_loaded: set[str] = set()
         pm.hook.register_drivers(register=self.register)
 
     def register(self, namespace: str, name: str, factory: Factory) -> None:
@@ -116,21 +180,16 @@ class Drivers:
         self._built.pop((namespace, name), None)
 
     def names(self, namespace: str) -> list[str]:
-        return sorted(self._all(namespace))
-
-    def _all(self, namespace: str) -> dict[str, Factory]:
-        if namespace not in self._entry_points_loaded:
-            found = entry_point_drivers(namespace)
-            # drivers registered in code win over installed ones of the same name
-            self._factories[namespace] = {**found, **self._factories[namespace]}
-            self._entry_points_loaded.add(namespace)
-        return self._factories[namespace]
+        return sorted(set(installed_driver_names(namespace)) | set(self._factories.get(namespace, {})))
 
     def get(self, namespace: str, name: str) -> Any:
         key = (namespace, name)
         driver = self._built.get(key)
         if driver is None:
-            driver = load_driver(namespace, name, self._all(namespace), self._config.get(namespace, {}).get(name, {}))
+            if namespace not in self._factories:
+                raise OMSError(f"unknown driver namespace {namespace!r}; use one of {', '.join(NAMESPACES)}")
+            factory = self._factories[namespace].get(name) or entry_point_factory(namespace, name)
+            driver = load_driver(namespace, name, {name: factory}, self._config.get(namespace, {}).get(name, {}))
             self._built[key] = driver
         return driver
 

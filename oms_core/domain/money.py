@@ -314,7 +314,13 @@ Money(amount=Decimal('3.33'), currency='EUR')]
         return [Money(sign * quantum * f, self.currency) for f in floors]
 
     def to_json(self) -> dict[str, str]:
-        return {"amount": str(self.amount), "currency": self.currency}
+        """``{"amount": "649.00", "currency": "EUR"}``: at least the currency's decimals, never fewer."""
+        return {"amount": str(self._display_amount()), "currency": self.currency}
+
+    def _display_amount(self) -> Decimal:
+        exponent = self.amount.as_tuple().exponent
+        places = max(self.minor_unit, -exponent if isinstance(exponent, int) else 0)
+        return self.amount.quantize(Decimal(1).scaleb(-places))
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Money:

@@ -133,6 +133,12 @@ class OrderDraft:
                 found.append(ValidationError("order", name, "is not a decimal number (floats are refused)", value))
             elif value < 0:
                 found.append(ValidationError("order", name, "must not be negative", value))
+        if self.expected_total is not None and not isinstance(self.expected_total, Decimal):
+            found.append(
+                ValidationError(
+                    "order", "expected_total", "is not a decimal number (floats are refused)", self.expected_total
+                )
+            )
         if not found:
             totals = self.totals()
             if self.order_discount > sum((line.gross() - line.discount for line in self.lines), Decimal(0)):

@@ -18,6 +18,17 @@ def _opt(value: Any) -> str | None:
     return value or None
 
 
+#: ISO 3166-1 codes of countries with no postal code system, where an address has no postcode to require.
+COUNTRIES_WITHOUT_POSTCODES = frozenset(
+    {
+        "AE", "AG", "AN", "AO", "AW", "BF", "BI", "BJ", "BO", "BS", "BW", "BZ", "CD", "CF", "CG", "CI", "CK", "CM",
+        "DJ", "DM", "ER", "FJ", "GA", "GD", "GH", "GM", "GQ", "GY", "HK", "JM", "KI", "KM", "KN", "KP", "LC", "ML",
+        "MO", "MR", "MW", "NR", "NU", "QA", "RW", "SB", "SC", "SL", "SR", "SS", "ST", "SY", "TD", "TF", "TG", "TK",
+        "TL", "TO", "TT", "TV", "UG", "VU", "YE", "ZW",
+    }
+)  # fmt: skip
+
+
 @attrs.frozen
 class Address:
     """A postal address. ``country`` is an ISO 3166-1 alpha-2 code."""
@@ -25,7 +36,7 @@ class Address:
     name: str = attrs.field(converter=_strip)
     line1: str = attrs.field(converter=_strip)
     city: str = attrs.field(converter=_strip)
-    postcode: str = attrs.field(converter=_strip)
+    postcode: str | None = attrs.field(converter=_strip)
     country: str = attrs.field(converter=lambda v: _strip(v).upper() if isinstance(v, str) else v)
     line2: str | None = attrs.field(default=None, converter=_opt)
     region: str | None = attrs.field(default=None, converter=_opt)
@@ -38,6 +49,8 @@ class Address:
         """Every missing or malformed field, named ``prefix.field``."""
         found = []
         for name in self.REQUIRED:
+            if name == "postcode" and self.country in COUNTRIES_WITHOUT_POSTCODES:
+                continue
             value = getattr(self, name)
             if not isinstance(value, str) or not value:
                 found.append(ValidationError("order", f"{prefix}.{name}", "is required"))

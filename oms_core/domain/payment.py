@@ -91,10 +91,16 @@ class PaymentEventKind(enum.StrEnum):
 
 @attrs.frozen
 class PaymentEvent:
-    """A gateway webhook, parsed. ``event_id`` is the provider's unique id: replays are applied once."""
+    """A gateway webhook, parsed. ``event_id`` is the provider's unique id: replays are applied once.
+
+    ``amount`` of a capture or refund is what this event adds; with ``cumulative=True`` it is the provider's running
+    total for the payment instead (captured so far, refunded so far), and only what the OMS has not recorded yet is
+    applied, so an event about a capture or refund the OMS made itself changes nothing.
+    """
 
     event_id: str
     kind: PaymentEventKind
     reference: str
     amount: Money | None = None
     raw: dict[str, Any] = attrs.field(factory=dict)
+    cumulative: bool = False

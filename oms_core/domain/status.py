@@ -57,7 +57,8 @@ PAYMENT_TRANSITIONS: Mapping[str, frozenset[str]] = {
     P.PAID: frozenset({P.PARTIALLY_REFUNDED, P.REFUNDED}),
     P.PARTIALLY_REFUNDED: frozenset({P.REFUNDED}),
     P.REFUNDED: frozenset(),
-    P.VOIDED: frozenset(),
+    # a voided authorization leaves the order to be paid by another payment
+    P.VOIDED: frozenset({P.AUTHORIZED, P.PARTIALLY_PAID, P.PAID}),
 }
 
 FULFILLMENT_TRANSITIONS: Mapping[str, frozenset[str]] = {

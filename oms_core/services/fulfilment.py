@@ -116,9 +116,6 @@ def ship(
     full = all(line.quantity_shipped >= line.quantity - line.quantity_cancelled for line in order.lines)
     changed = ["fulfillment_status"]
     change_status(uow, ctx, order, "fulfillment_status", F.SHIPPED if full else F.PARTIALLY_SHIPPED)
-    if maybe_complete(uow, ctx, order):
-        changed.append("status")
-    repo.save_order_header(uow.conn, uow.t, order, uow.now, changed)
     summary = ", ".join(f"{sl.quantity} x {sl.sku}" for sl in shipment_lines)
     uow.timeline(
         order.id,
@@ -129,6 +126,9 @@ def ship(
     base = {"order_id": order.id, "shipment_id": shipment_id}
     uow.emit("shipment_created", {**base, "carrier": carrier, "tracking_number": label.tracking_number}, order.id)
     uow.emit("shipment_shipped", {**base, "lines": [[sl.sku, sl.quantity] for sl in shipment_lines]}, order.id)
+    if maybe_complete(uow, ctx, order):  # after the shipment's own events: completion is their consequence
+        changed.append("status")
+    repo.save_order_header(uow.conn, uow.t, order, uow.now, changed)
     return Shipment(
         id=shipment_id,
         order_id=order.id,
@@ -201,15 +201,15 @@ def _consume(
     wanted: list[tuple[OrderLine, int]],
     shipment_id: int,
 ) -> None:
-    r, ol = uow.t.reservations, uow.t.order_lines
     reference = f"shipment:{shipment_id}"
+    taken: list[dict[str, int]] = []
     for line, qty in sorted(wanted, key=lambda w: w[0].sku):  # lock stock rows in sku order: no deadlock
         left = qty
         for res in reservations:
             if left == 0 or res.line_id != line.id or res.location != location:
                 continue
             take = min(left, res.open_quantity)
-            uow.conn.execute(sa.update(r).where(r.c.id == res.id).values(shipped=r.c.shipped + take))
+            taken.append({"_id": res.id, "_take": take})
             inventory.change_on_hand(
                 uow, line.sku, location, -take, LedgerReason.SHIPMENT, reference, consume_reserved=True
             )
@@ -229,13 +229,20 @@ def _consume(
             line.quantity_backordered = max(0, line.quantity_backordered - left)
         line.quantity_reserved -= from_reserved
         line.quantity_shipped += qty
+    if taken:
+        r = uow.t.reservations
         uow.conn.execute(
-            sa.update(ol)
-            .where(ol.c.id == line.id)
-            .values(
-                shipped=line.quantity_shipped, reserved=line.quantity_reserved, backordered=line.quantity_backordered
-            )
+            uow.t.stmt(
+                "ship_reservations",
+                lambda t: (
+                    sa.update(r)
+                    .where(r.c.id == sa.bindparam("_id"))
+                    .values(shipped=r.c.shipped + sa.bindparam("_take"))
+                ),
+            ),
+            taken,
         )
+    repo.save_line_quantities(uow.conn, uow.t, [line for line, _ in wanted])
 
 
 def mark_delivered(uow: UnitOfWork, ctx: Context, shipment_id: int, at: Any = None) -> Shipment:

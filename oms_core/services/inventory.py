@@ -6,7 +6,8 @@ Reservation is one conditional UPDATE per (SKU, location): it cannot oversell on
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -14,6 +15,7 @@ from oms_core.domain.errors import InsufficientStock, NotFound, ValidationError
 from oms_core.domain.inventory import Allocation, LedgerReason, Location, Product, StockLevel, StockProblem
 from oms_core.services.context import positive_quantity
 from oms_core.storage.repository import location_from_row, stock_levels
+from oms_core.storage.tables import Tables
 from oms_core.storage.uow import UnitOfWork
 
 
@@ -53,9 +55,13 @@ def upsert_location(uow: UnitOfWork, location: Location) -> Location:
 
 
 def known_skus(uow: UnitOfWork, skus: Iterable[str]) -> set[str]:
-    t = uow.t.products
-    wanted = sorted(set(skus))
-    return set(uow.conn.execute(sa.select(t.c.sku).where(t.c.sku.in_(wanted), t.c.active.is_(True))).scalars())
+    q = uow.t.stmt(
+        "known_skus",
+        lambda t: sa.select(t.products.c.sku).where(
+            t.products.c.sku.in_(sa.bindparam("skus", expanding=True)), t.products.c.active.is_(True)
+        ),
+    )
+    return set(uow.conn.execute(q, {"skus": sorted(set(skus))}).scalars())
 
 
 def _require(uow: UnitOfWork, sku: str, location: str, entity: str = "stock") -> None:
@@ -87,18 +93,11 @@ def change_on_hand(
     A decrease succeeds only when enough stock is there (available, or reserved when consuming): one
     conditional statement, no read-modify-write.
     """
-    s = uow.t.stock
-    conds = [s.c.sku == sku, s.c.location == location]
-    values: dict[str, object] = {"on_hand": s.c.on_hand + delta}
-    if consume_reserved:
-        values["reserved"] = s.c.reserved + delta
-        conds.append(s.c.reserved >= -delta)
-    elif delta < 0:
-        conds.append(s.c.on_hand - s.c.reserved >= -delta)
-    pr = uow.t.products
-    threshold_q = sa.select(pr.c.low_stock_threshold).where(pr.c.sku == s.c.sku).scalar_subquery()
+    s, pr = uow.t.stock, uow.t.products
+    kind = "consume" if consume_reserved else "decrease" if delta < 0 else "increase"
     row = uow.conn.execute(
-        sa.update(s).where(*conds).values(**values).returning(s.c.on_hand, s.c.reserved, threshold_q)
+        uow.t.stmt(("change_on_hand", kind), _change_on_hand_statement(kind)),
+        {"p_sku": sku, "p_location": location, "delta": delta},
     ).first()
     threshold = row[2] if row is not None else None
     if row is None:
@@ -120,11 +119,7 @@ def change_on_hand(
         "stock_changed",
         {"sku": sku, "location": location, "delta": delta, "reason": str(reason), "on_hand": level.on_hand},
     )
-    if threshold is not None and level.available <= threshold:
-        uow.emit(
-            "stock_low",
-            {"sku": level.sku, "location": level.location, "available": level.available, "threshold": threshold},
-        )
+    _announce_low(uow, level, threshold)
     return level
 
 
@@ -187,36 +182,74 @@ def transfer(
     return levels[source], levels[target]
 
 
+def _change_on_hand_statement(kind: str) -> Callable[[Tables], sa.Update]:
+    def build(t: Tables) -> sa.Update:
+        s = t.stock
+        delta = sa.bindparam("delta", type_=sa.Integer)
+        conds = [s.c.sku == sa.bindparam("p_sku"), s.c.location == sa.bindparam("p_location")]
+        values: dict[str, Any] = {"on_hand": s.c.on_hand + delta}
+        if kind == "consume":
+            values["reserved"] = s.c.reserved + delta
+            conds.append(s.c.reserved >= -delta)
+        elif kind == "decrease":
+            conds.append(s.c.on_hand - s.c.reserved >= -delta)
+        return sa.update(s).where(*conds).values(**values).returning(s.c.on_hand, s.c.reserved, _threshold(t))
+
+    return build
+
+
+def _threshold(t: Tables) -> sa.ScalarSelect:
+    # compared with the bound SKU, not correlated with the stock row: SQLite renders RETURNING columns unqualified,
+    # which would turn a correlation into ``WHERE sku = sku`` (true for every product)
+    p = t.products
+    return sa.select(p.c.low_stock_threshold).where(p.c.sku == sa.bindparam("p_sku")).scalar_subquery()
+
+
+def _announce_low(uow: UnitOfWork, level: StockLevel, threshold: int | None) -> None:
+    if threshold is not None and level.available <= threshold:
+        uow.emit(
+            "stock_low",
+            {"sku": level.sku, "location": level.location, "available": level.available, "threshold": threshold},
+        )
+
+
 def reserve(uow: UnitOfWork, line_id: int, order_id: int, sku: str, allocation: Allocation) -> int:
     """Reserve up to ``allocation.quantity`` of ``sku`` at its location; returns the units reserved.
 
     Each attempt is one conditional UPDATE (``available >= q``), so nothing can oversell. When another
     transaction took stock since the sourcing plan was made, it retries with what is still available.
     """
-    s = uow.t.stock
+    update = uow.t.stmt("reserve", _reserve_statement)
+    insert = uow.t.stmt("insert_reservation", lambda t: t.reservations.insert())
     q = allocation.quantity
     while q > 0:
-        res = uow.conn.execute(
-            sa.update(s)
-            .where(s.c.sku == sku, s.c.location == allocation.location, s.c.on_hand - s.c.reserved >= q)
-            .values(reserved=s.c.reserved + q)
-        )
-        if res.rowcount == 1:
+        row = uow.conn.execute(update, {"p_sku": sku, "p_location": allocation.location, "q": q}).first()
+        if row is not None:
             uow.conn.execute(
-                sa.insert(uow.t.reservations).values(
-                    order_id=order_id,
-                    line_id=line_id,
-                    sku=sku,
-                    location=allocation.location,
-                    quantity=q,
-                    shipped=0,
-                    released=0,
-                )
-            )
+                insert,
+                {"order_id": order_id, "line_id": line_id, "sku": sku, "location": allocation.location,
+                 "quantity": q, "shipped": 0, "released": 0},
+            )  # fmt: skip
+            _announce_low(uow, StockLevel(sku, allocation.location, row.on_hand, row.reserved), row[2])
             return q
         level = _level(uow, sku, allocation.location)
         q = min(q, level.available if level else 0)
     return 0
+
+
+def _reserve_statement(t: Tables) -> sa.Update:
+    s = t.stock
+    q = sa.bindparam("q", type_=sa.Integer)
+    return (
+        sa.update(s)
+        .where(
+            s.c.sku == sa.bindparam("p_sku"),
+            s.c.location == sa.bindparam("p_location"),
+            s.c.on_hand - s.c.reserved >= q,
+        )
+        .values(reserved=s.c.reserved + q)
+        .returning(s.c.on_hand, s.c.reserved, _threshold(t))
+    )
 
 
 def release_reservations(uow: UnitOfWork, order_id: int) -> dict[int, int]:

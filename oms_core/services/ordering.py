@@ -141,12 +141,16 @@ def _insert(uow: UnitOfWork, draft: OrderDraft, fingerprint: str, content: dict)
         "attributes": draft.attributes or None,
         "version": 1,
     }
-    insert = (postgresql.insert if uow.dialect == "postgresql" else sqlite.insert)(t.orders)
-    order_id = uow.conn.execute(
-        insert.values(**header)
-        .on_conflict_do_nothing(index_elements=["channel", "external_id"])
-        .returning(t.orders.c.id)
-    ).scalar()
+    dialect_insert = postgresql.insert if uow.dialect == "postgresql" else sqlite.insert
+    insert = t.stmt(
+        ("insert_order", uow.dialect),
+        lambda t: (
+            dialect_insert(t.orders)
+            .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+            .returning(t.orders.c.id)
+        ),
+    )
+    order_id = uow.conn.execute(insert, header).scalar()
     if order_id is None:
         # another transaction placed the same external id between our look-up and our insert
         existing = repo.find_order_id(uow.conn, t, draft.channel, draft.external_id)
@@ -172,7 +176,13 @@ def _insert(uow: UnitOfWork, draft: OrderDraft, fingerprint: str, content: dict)
         for i, line in enumerate(draft.lines)
     ]
     ids = (
-        uow.conn.execute(t.order_lines.insert().returning(t.order_lines.c.id, sort_by_parameter_order=True), rows)
+        uow.conn.execute(
+            t.stmt(
+                "insert_order_lines",
+                lambda t: t.order_lines.insert().returning(t.order_lines.c.id, sort_by_parameter_order=True),
+            ),
+            rows,
+        )
         .scalars()
         .all()
     )
@@ -203,7 +213,7 @@ def _insert(uow: UnitOfWork, draft: OrderDraft, fingerprint: str, content: dict)
             "order_id": order_id,
             "channel": draft.channel,
             "external_id": draft.external_id,
-            "total": str(totals.total.amount),
+            "total": totals.total.to_json()["amount"],
             "currency": cur,
         },
         order_id,
@@ -230,11 +240,17 @@ def confirm_order(uow: UnitOfWork, ctx: Context, order_id: int) -> Order:
             "order", "status", order.status, O.CONFIRMED, "only a pending order can be confirmed" + _hold_hint(order)
         )
     changed = {"status"}
+    needed: dict[str, int] = {}
+    for line in order.lines:
+        open_units = line.quantity - line.quantity_cancelled - line.quantity_shipped - line.quantity_reserved
+        needed[line.sku] = needed.get(line.sku, 0) + open_units
     short = allocate(uow, ctx, order)
     if short and ctx.settings.short_stock == ShortStockPolicy.REJECT:
         sku, qty = next(iter(short.items()))
-        available = sum(s.available for s in repo.stock_levels(uow.conn, uow.t, [sku]))
-        raise InsufficientStock(sku, None, qty, available)
+        # report what the order needs and what was available before this attempt (its partial reservation of
+        # needed - qty units rolls back with it), not the shortfall against the stock it just reserved
+        available = sum(s.available for s in repo.stock_levels(uow.conn, uow.t, [sku])) + needed[sku] - qty
+        raise InsufficientStock(sku, None, needed[sku], available)
     holds = [
         (str(kind), str(reason), plugin)
         for plugin, result in ctx.decide("assess_order", order=order, oms=ctx.oms)
@@ -254,7 +270,8 @@ def confirm_order(uow: UnitOfWork, ctx: Context, order_id: int) -> Order:
     if change_status(uow, ctx, order, "fulfillment_status", _allocation_status(order)):
         changed.add("fulfillment_status")
     repo.save_order_header(uow.conn, uow.t, order, uow.now, changed)
-    return order
+    # an order put on hold is read again, so that the caller sees its holds
+    return repo.load_order(uow.conn, uow.t, order.id) if holds else order
 
 
 def _hold_hint(order: Order) -> str:
@@ -305,7 +322,6 @@ def allocate(uow: UnitOfWork, ctx: Context, order: Order) -> dict[str, int]:
             got[a.line_id] = got.get(a.line_id, 0) + reserved
             done.append(Allocation(a.line_id, a.location, reserved))
     short: dict[str, int] = {}
-    ol = uow.t.order_lines
     for line_id, sku, qty in need:
         line = by_line[line_id]
         reserved = got.get(line_id, 0)
@@ -313,11 +329,7 @@ def allocate(uow: UnitOfWork, ctx: Context, order: Order) -> dict[str, int]:
         line.quantity_backordered = qty - reserved
         if qty - reserved:
             short[sku] = short.get(sku, 0) + qty - reserved
-        uow.conn.execute(
-            sa.update(ol)
-            .where(ol.c.id == line_id)
-            .values(reserved=line.quantity_reserved, backordered=line.quantity_backordered)
-        )
+    repo.save_line_quantities(uow.conn, uow.t, [by_line[line_id] for line_id, _, _ in need])
     if got:
         uow.timeline(
             order.id,
@@ -411,6 +423,8 @@ def cancel_order(uow: UnitOfWork, ctx: Context, order_id: int, reason: str) -> O
     if not reason or not reason.strip():
         raise ValidationError("cancel", "reason", "is required")
     order = repo.load_order(uow.conn, uow.t, order_id, lock=True)
+    if order.status == O.CANCELLED:
+        return order  # cancelling twice changes nothing, like confirming twice
     if any(line.quantity_shipped for line in order.lines):
         raise InvalidTransition(
             "order", "status", order.status, O.CANCELLED, "part of the order has shipped; create a return instead"
@@ -432,5 +446,7 @@ def cancel_order(uow: UnitOfWork, ctx: Context, order_id: int, reason: str) -> O
     change_status(uow, ctx, order, "fulfillment_status", F.UNFULFILLED)
     refunded = payments.settle_on_cancel(uow, ctx, order, reason)
     repo.save_order_header(uow.conn, uow.t, order, uow.now, ["status", "fulfillment_status"])
-    uow.emit("order_cancelled", {"order_id": order.id, "reason": reason, "refunded": str(refunded.amount)}, order.id)
+    uow.emit(
+        "order_cancelled", {"order_id": order.id, "reason": reason, "refunded": refunded.to_json()["amount"]}, order.id
+    )
     return order

@@ -10,10 +10,11 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+import attrs
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from oms_core.domain.errors import GatewayError, PaymentError, ValidationError
+from oms_core.domain.errors import CurrencyMismatch, GatewayError, PaymentError, ValidationError
 from oms_core.domain.money import Money, to_decimal
 from oms_core.domain.order import Order
 from oms_core.domain.payment import (
@@ -41,7 +42,7 @@ def _gateway(ctx: Context, name: str) -> PaymentGateway:
 def _amount(order: Order, value: Any, field: str = "amount") -> Money:
     if isinstance(value, Money):
         if value.currency != order.currency:
-            raise ValidationError(
+            raise CurrencyMismatch(
                 "payment", "currency", f"order #{order.id} is in {order.currency}, not {value.currency}", value.currency
             )
         money = value
@@ -107,25 +108,20 @@ def authorize(
         GatewayOutcome.CAPTURED: S.CAPTURED,
     }.get(result.outcome, S.FAILED)
     captured = money if state == S.CAPTURED else Money.zero(order.currency)
+    insert = uow.t.stmt("insert_payment", lambda t: t.payments.insert().returning(t.payments.c.id))
+    payment = Payment(
+        id=0, order_id=order.id, gateway=gateway, method=method, amount=money, captured=captured,
+        refunded=Money.zero(order.currency), state=state, reference=result.reference, idempotency_key=key,
+        created_at=uow.now, error=result.error,
+    )  # fmt: skip
     payment_id = uow.conn.execute(
-        sa.insert(uow.t.payments)
-        .values(
-            order_id=order.id,
-            gateway=gateway,
-            method=method,
-            currency=order.currency,
-            amount=money.amount,
-            captured=captured.amount,
-            refunded=0,
-            state=state.value,
-            reference=result.reference,
-            idempotency_key=key,
-            error=result.error,
-            created_at=uow.now,
-            updated_at=uow.now,
-        )
-        .returning(uow.t.payments.c.id)
-    ).scalar_one()
+        insert,
+        {"order_id": order.id, "gateway": gateway, "method": method, "currency": order.currency,
+         "amount": money.amount, "captured": captured.amount, "refunded": 0, "state": state.value,
+         "reference": result.reference, "idempotency_key": key, "error": result.error, "created_at": uow.now,
+         "updated_at": uow.now},
+    ).scalar_one()  # fmt: skip
+    payment = attrs.evolve(payment, id=payment_id)
     base = {"order_id": order.id, "payment_id": payment_id, "gateway": gateway}
     if state == S.FAILED:
         uow.timeline(order.id, "payment_failed", f"{gateway} declined {money}: {result.error}", gateway)
@@ -138,7 +134,6 @@ def authorize(
     if state == S.CAPTURED:
         uow.timeline(order.id, "payment_captured", f"{money} captured by {gateway}", gateway)
         uow.emit("payment_captured", {**base, **money.to_json()}, order.id)
-    payment = repo.load_payment(uow.conn, uow.t, payment_id)
     if capture and state in (S.AUTHORIZED, S.PENDING):
         return _capture(uow, ctx, order, payment, money)
     refresh(uow, ctx, order)
@@ -150,6 +145,9 @@ def capture(uow: UnitOfWork, ctx: Context, payment_id: int, amount: Any = None) 
     payment = repo.load_payment(uow.conn, uow.t, payment_id)
     order = repo.load_order(uow.conn, uow.t, payment.order_id, lock=True)
     payment = repo.load_payment(uow.conn, uow.t, payment_id)  # read again under the order lock
+    if order.status == O.CANCELLED:
+        # checked before the gateway is called: money taken at the provider must never go unrecorded
+        raise PaymentError("payment", "order", f"order #{order.id} is cancelled; its payments cannot be captured")
     money = payment.capturable if amount is None else _amount(order, amount)
     return _capture(uow, ctx, order, payment, money)
 
@@ -173,17 +171,15 @@ def _capture(uow: UnitOfWork, ctx: Context, order: Order, payment: Payment, mone
         raise GatewayError(payment.gateway, f"capture of {money} refused: {result.error}")
     captured = payment.captured + money
     state = S.CAPTURED if captured >= payment.amount else S.PARTIALLY_CAPTURED
-    p = uow.t.payments
+    reference = result.reference or payment.reference
     uow.conn.execute(
-        sa.update(p)
-        .where(p.c.id == payment.id)
-        .values(
-            captured=captured.amount,
-            state=state.value,
-            updated_at=uow.now,
-            reference=result.reference or payment.reference,
-        )
-    )
+        uow.t.stmt(
+            "capture_payment",
+            lambda t: sa.update(t.payments).where(t.payments.c.id == sa.bindparam("_id")),
+        ),
+        {"_id": payment.id, "captured": captured.amount, "state": state.value, "updated_at": uow.now,
+         "reference": reference},
+    )  # fmt: skip
     uow.timeline(order.id, "payment_captured", f"{money} captured by {payment.gateway}", payment.gateway)
     uow.emit(
         "payment_captured",
@@ -191,7 +187,7 @@ def _capture(uow: UnitOfWork, ctx: Context, order: Order, payment: Payment, mone
         order.id,
     )
     refresh(uow, ctx, order)
-    return repo.load_payment(uow.conn, uow.t, payment.id)
+    return attrs.evolve(payment, captured=captured, state=state, reference=reference)
 
 
 def void(uow: UnitOfWork, ctx: Context, payment_id: int, reason: str = "voided") -> Payment:
@@ -314,9 +310,9 @@ def refresh(uow: UnitOfWork, ctx: Context, order: Order) -> None:
     pays = repo.payments(uow.conn, uow.t, order.id)
     cur = order.currency
     live = [p for p in pays if p.state not in (S.FAILED, S.VOIDED, S.PENDING)]
-    authorized = Money.sum((p.amount for p in live if p.state != S.PARTIALLY_CAPTURED), cur) + Money.sum(
-        (p.captured for p in live if p.state == S.PARTIALLY_CAPTURED), cur
-    )
+    # a partially captured payment stays authorized for its whole amount: the rest can still be captured, so it
+    # must not count as open (or a second authorization could capture more than the order's total)
+    authorized = Money.sum((p.amount for p in live), cur)
     captured = Money.sum((p.captured for p in pays), cur)
     refunded = Money.sum((p.refunded for p in pays), cur)
     order.amount_authorized, order.amount_captured, order.amount_refunded = authorized, captured, refunded
@@ -385,10 +381,13 @@ def _apply_event(uow: UnitOfWork, ctx: Context, order: Order, payment: Payment, 
     K = PaymentEventKind
     base = {"order_id": order.id, "payment_id": payment.id, "gateway": payment.gateway}
     if event.kind == K.CAPTURED:
-        amount = event.amount or payment.capturable
-        captured = min(payment.captured + amount, payment.amount, key=lambda m: m.amount)
+        if event.amount is not None and event.cumulative:
+            reported = event.amount
+        else:
+            reported = payment.captured + (event.amount or payment.capturable)
+        captured = min(reported, payment.amount, key=lambda m: m.amount)
         delta = captured - payment.captured
-        if delta.is_zero():
+        if delta.amount <= 0:
             return "already captured"
         state = S.CAPTURED if captured >= payment.amount else S.PARTIALLY_CAPTURED
         uow.conn.execute(
@@ -415,12 +414,16 @@ def _apply_event(uow: UnitOfWork, ctx: Context, order: Order, payment: Payment, 
         state = S.FAILED if event.kind == K.FAILED else S.VOIDED
         uow.conn.execute(sa.update(p).where(p.c.id == payment.id).values(state=state.value, updated_at=uow.now))
         uow.timeline(order.id, f"payment_{state}", f"payment {state} (reported by {payment.gateway})", payment.gateway)
-        uow.emit(f"payment_{state}", base, order.id)
+        # payment_failed promises an ``error`` (the hookspec); a webhook carries none of the gateway's words
+        uow.emit(f"payment_{state}", {**base, "error": None} if state == S.FAILED else base, order.id)
     elif event.kind == K.REFUNDED:
-        amount = event.amount or payment.refundable
-        refunded = min(payment.refunded + amount, payment.captured, key=lambda m: m.amount)
+        if event.amount is not None and event.cumulative:
+            reported = event.amount
+        else:
+            reported = payment.refunded + (event.amount or payment.refundable)
+        refunded = min(reported, payment.captured, key=lambda m: m.amount)
         delta = refunded - payment.refunded
-        if delta.is_zero():
+        if delta.amount <= 0:
             return "already refunded"
         uow.conn.execute(sa.update(p).where(p.c.id == payment.id).values(refunded=refunded.amount, updated_at=uow.now))
         refund_id = uow.conn.execute(

@@ -141,7 +141,7 @@ def receive_return(
         {
             "order_id": order.id,
             "return_id": rma.id,
-            "refund": str(refunded.amount) if refunded else None,
+            "refund": refunded.to_json()["amount"] if refunded else None,
             "lines": [[x.sku, x.quantity, choices.get(x.line_id, Disposition.RESTOCK).value] for x in rma.lines],
         },
         order.id,

@@ -72,31 +72,54 @@ def line_row_to_line(row: Any, currency: str) -> OrderLine:
     )
 
 
-def load_order(conn: sa.Connection, t: Tables, order_id: int, *, lock: bool = False, version: bool = False) -> Order:
-    """Load an order with its lines and holds. ``lock`` takes a row lock (``FOR UPDATE``) where the backend has one."""
-    q = sa.select(t.orders).where(t.orders.c.id == order_id)
-    if lock and conn.dialect.name != "sqlite":
-        q = q.with_for_update()
-    row = conn.execute(q).first()
+def load_order(conn: sa.Connection, t: Tables, order_id: int, *, lock: bool = False, with_holds: bool = False) -> Order:
+    """Load an order with its lines; ``lock`` takes a row lock (``FOR UPDATE``) where the backend has one.
+
+    Holds are loaded when the order is on hold or ``with_holds`` asks for its whole hold history.
+    """
+    locking = lock and conn.dialect.name != "sqlite"
+    q = t.stmt(
+        ("load_order", locking),
+        lambda t: (
+            sa.select(t.orders).where(t.orders.c.id == sa.bindparam("id")).with_for_update()
+            if locking
+            else sa.select(t.orders).where(t.orders.c.id == sa.bindparam("id"))
+        ),
+    )
+    row = conn.execute(q, {"id": order_id}).first()
     if row is None:
         raise NotFound("order", order_id)
-    lines = [
-        line_row_to_line(r, row.currency)
-        for r in conn.execute(
-            sa.select(t.order_lines).where(t.order_lines.c.order_id == order_id).order_by(t.order_lines.c.line_no)
+    lines_q = t.stmt(
+        "load_order_lines",
+        lambda t: (
+            sa.select(t.order_lines)
+            .where(t.order_lines.c.order_id == sa.bindparam("id"))
+            .order_by(t.order_lines.c.line_no)
+        ),
+    )
+    lines = [line_row_to_line(r, row.currency) for r in conn.execute(lines_q, {"id": order_id})]
+    holds = []
+    if with_holds or row.status == "on_hold":
+        holds_q = t.stmt(
+            "load_order_holds",
+            lambda t: sa.select(t.holds).where(t.holds.c.order_id == sa.bindparam("id")).order_by(t.holds.c.id),
         )
-    ]
-    holds = [
-        Hold(kind=r.kind, reason=r.reason, source=r.source, created_at=r.created_at, released_at=r.released_at, id=r.id)
-        for r in conn.execute(sa.select(t.holds).where(t.holds.c.order_id == order_id).order_by(t.holds.c.id))
-    ]
+        holds = [
+            Hold(kind=r.kind, reason=r.reason, source=r.source, created_at=r.created_at, released_at=r.released_at,
+                 id=r.id)
+            for r in conn.execute(holds_q, {"id": order_id})
+        ]  # fmt: skip
     return order_row_to_order(row, lines, holds)
 
 
 def find_order_id(conn: sa.Connection, t: Tables, channel: str, external_id: str) -> int | None:
-    return conn.execute(
-        sa.select(t.orders.c.id).where(t.orders.c.channel == channel, t.orders.c.external_id == external_id)
-    ).scalar()
+    q = t.stmt(
+        "find_order_id",
+        lambda t: sa.select(t.orders.c.id).where(
+            t.orders.c.channel == sa.bindparam("channel"), t.orders.c.external_id == sa.bindparam("external_id")
+        ),
+    )
+    return conn.execute(q, {"channel": channel, "external_id": external_id}).scalar()
 
 
 def load_timeline(conn: sa.Connection, t: Tables, order_id: int) -> list[TimelineEntry]:
@@ -115,12 +138,44 @@ def save_order_header(conn: sa.Connection, t: Tables, order: Order, now: Any, ch
     version = order.version
     values["updated_at"] = now
     values["version"] = version + 1
-    res = conn.execute(
-        sa.update(t.orders).where(t.orders.c.id == order.id, t.orders.c.version == version).values(**values)
+    q = t.stmt(
+        ("save_order_header", tuple(sorted(values))),
+        lambda t: sa.update(t.orders).where(
+            t.orders.c.id == sa.bindparam("_id"), t.orders.c.version == sa.bindparam("_version")
+        ),
     )
+    res = conn.execute(q, {**values, "_id": order.id, "_version": version})
     if res.rowcount != 1:
         raise ConcurrentUpdate(f"order #{order.id} was changed by another transaction; retry")
     order.version = version + 1
+
+
+def save_line_quantities(conn: sa.Connection, t: Tables, lines: Sequence[OrderLine]) -> None:
+    """Write the fulfilment quantities of ``lines`` (one executemany)."""
+    if not lines:
+        return
+    q = t.stmt(
+        "save_line_quantities",
+        lambda t: (
+            sa.update(t.order_lines)
+            .where(t.order_lines.c.id == sa.bindparam("_id"))
+            .values(
+                reserved=sa.bindparam("_reserved"),
+                backordered=sa.bindparam("_backordered"),
+                shipped=sa.bindparam("_shipped"),
+                returned=sa.bindparam("_returned"),
+                cancelled=sa.bindparam("_cancelled"),
+            )
+        ),
+    )
+    conn.execute(
+        q,
+        [
+            {"_id": x.id, "_reserved": x.quantity_reserved, "_backordered": x.quantity_backordered,
+             "_shipped": x.quantity_shipped, "_returned": x.quantity_returned, "_cancelled": x.quantity_cancelled}
+            for x in lines
+        ],
+    )  # fmt: skip
 
 
 # -- catalogue and stock ----------------------------------------------------------------------------------------
@@ -137,18 +192,25 @@ def location_from_row(r: Any) -> Location:
 def stock_levels(
     conn: sa.Connection, t: Tables, skus: Sequence[str] | None = None, location: str | None = None
 ) -> list[StockLevel]:
-    s, loc = t.stock, t.locations
-    q = (
-        sa.select(s.c.sku, s.c.location, s.c.on_hand, s.c.reserved)
-        .join(loc, loc.c.code == s.c.location)
-        .where(loc.c.active.is_(True))
-        .order_by(loc.c.priority, s.c.location, s.c.sku)
-    )
-    if skus is not None:
-        q = q.where(s.c.sku.in_(sorted(set(skus))))
-    if location is not None:
-        q = q.where(s.c.location == location)
-    return [StockLevel(r.sku, r.location, r.on_hand, r.reserved) for r in conn.execute(q)]
+    """Stock at active locations, in location priority order (the order default sourcing prefers)."""
+    key = ("stock_levels", skus is not None, location is not None)
+
+    def build(t: Tables) -> sa.Select:
+        s, loc = t.stock, t.locations
+        q = (
+            sa.select(s.c.sku, s.c.location, s.c.on_hand, s.c.reserved)
+            .join(loc, loc.c.code == s.c.location)
+            .where(loc.c.active.is_(True))
+            .order_by(loc.c.priority, s.c.location, s.c.sku)
+        )
+        if skus is not None:
+            q = q.where(s.c.sku.in_(sa.bindparam("skus", expanding=True)))
+        if location is not None:
+            q = q.where(s.c.location == sa.bindparam("location"))
+        return q
+
+    params = {"skus": sorted(set(skus or ())), "location": location}
+    return [StockLevel(r.sku, r.location, r.on_hand, r.reserved) for r in conn.execute(t.stmt(key, build), params)]
 
 
 def ledger_entries(conn: sa.Connection, t: Tables, sku: str, location: str | None = None) -> list[LedgerEntry]:
@@ -162,10 +224,17 @@ def ledger_entries(conn: sa.Connection, t: Tables, sku: str, location: str | Non
 
 
 def reservations(conn: sa.Connection, t: Tables, order_id: int) -> list[Reservation]:
-    r = t.reservations
+    q = t.stmt(
+        "reservations",
+        lambda t: (
+            sa.select(t.reservations)
+            .where(t.reservations.c.order_id == sa.bindparam("id"))
+            .order_by(t.reservations.c.id)
+        ),
+    )
     return [
         Reservation(x.id, x.order_id, x.line_id, x.sku, x.location, x.quantity, x.shipped, x.released)
-        for x in conn.execute(sa.select(r).where(r.c.order_id == order_id).order_by(r.c.id))
+        for x in conn.execute(q, {"id": order_id})
     ]
 
 
@@ -191,12 +260,16 @@ def payment_from_row(r: Any) -> Payment:
 
 
 def payments(conn: sa.Connection, t: Tables, order_id: int) -> list[Payment]:
-    q = sa.select(t.payments).where(t.payments.c.order_id == order_id).order_by(t.payments.c.id)
-    return [payment_from_row(r) for r in conn.execute(q)]
+    q = t.stmt(
+        "payments",
+        lambda t: sa.select(t.payments).where(t.payments.c.order_id == sa.bindparam("id")).order_by(t.payments.c.id),
+    )
+    return [payment_from_row(r) for r in conn.execute(q, {"id": order_id})]
 
 
 def load_payment(conn: sa.Connection, t: Tables, payment_id: int) -> Payment:
-    row = conn.execute(sa.select(t.payments).where(t.payments.c.id == payment_id)).first()
+    q = t.stmt("load_payment", lambda t: sa.select(t.payments).where(t.payments.c.id == sa.bindparam("id")))
+    row = conn.execute(q, {"id": payment_id}).first()
     if row is None:
         raise NotFound("payment", payment_id)
     return payment_from_row(row)

@@ -6,9 +6,14 @@ with different prefixes or schemas never share a table.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
 import sqlalchemy as sa
 
 from oms_core.storage.types import Amount, UTCDateTime
+
+T = TypeVar("T")
 
 NAMES = (
     "products", "locations", "stock", "stock_ledger", "orders", "order_lines", "reservations", "holds",
@@ -46,7 +51,19 @@ class Tables:
         self.prefix = prefix
         self.schema = schema
         self.metadata = sa.MetaData(schema=schema)
+        self._statements: dict[Hashable, Any] = {}
         define(self)
+
+    def stmt(self, key: Hashable, build: Callable[[Tables], T]) -> T:
+        """The statement ``build(self)`` made once and reused: hot paths execute it with bound parameters.
+
+        A statement object built once keeps its SQLAlchemy cache key, so executing it again costs neither
+        construction nor cache-key generation.
+        """
+        found = self._statements.get(key)
+        if found is None:
+            found = self._statements[key] = build(self)
+        return found
 
 
 def build_tables(prefix: str = "", schema: str | None = None) -> Tables:

@@ -11,9 +11,28 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from oms_core.domain.errors import ConfigurationError
 from oms_core.domain.events import Event
 from oms_core.domain.order import utcnow
 from oms_core.storage.tables import Tables
+
+
+def _check_driver_transaction(conn: sa.Connection) -> None:
+    """Refuse to join a host's SQLite transaction that the driver has not really begun.
+
+    With the sqlite3 driver's default settings SQLAlchemy's ``begin()`` emits nothing: the driver begins only
+    before the first INSERT, UPDATE or DELETE. A ``SAVEPOINT`` issued before that opens a transaction of its own,
+    and its ``RELEASE`` commits it, so the host's rollback would not undo the OMS writes. Fail instead.
+    """
+    if conn.dialect.name != "sqlite":
+        return
+    if getattr(conn.connection.driver_connection, "in_transaction", True):
+        return
+    raise ConfigurationError(
+        "the host's SQLite connection is in a SQLAlchemy transaction that the sqlite3 driver has not begun, so "
+        "OMS writes could not roll back with it; create the host engine with isolation_level=None on the driver "
+        "connection and a 'begin' event listener that emits BEGIN (see docs/embedding.md)"
+    )
 
 
 class UnitOfWork:
@@ -52,7 +71,11 @@ class UnitOfWork:
         else:
             # the host's connection: join its transaction through a savepoint, so that a failed use case
             # rolls back alone and a successful one commits (or not) with the host
-            self._tx = self.conn.begin_nested() if self.conn.in_transaction() else self.conn.begin()
+            if self.conn.in_transaction():
+                _check_driver_transaction(self.conn)
+                self._tx = self.conn.begin_nested()
+            else:
+                self._tx = self.conn.begin()
         return self
 
     def __enter__(self) -> UnitOfWork:
@@ -99,15 +122,15 @@ class UnitOfWork:
         """Write the buffered rows now (they are also written by ``commit``)."""
         c, t = self.conn, self.t
         if self._timeline:
-            c.execute(t.timeline.insert(), self._timeline)
+            c.execute(t.stmt("insert_timeline", lambda t: t.timeline.insert()), self._timeline)
             self._timeline = []
         if self._ledger:
-            c.execute(t.stock_ledger.insert(), self._ledger)
+            c.execute(t.stmt("insert_ledger", lambda t: t.stock_ledger.insert()), self._ledger)
             self._ledger = []
         pending = self.events[self._events_stored :]
         if pending:
             c.execute(
-                t.events.insert(),
+                t.stmt("insert_events", lambda t: t.events.insert()),
                 [
                     {
                         "id": e.id,
@@ -125,7 +148,7 @@ class UnitOfWork:
                 for h in self._subscribers(e.name)
             ]
             if deliveries:
-                c.execute(t.deliveries.insert(), deliveries)
+                c.execute(t.stmt("insert_deliveries", lambda t: t.deliveries.insert()), deliveries)
             self._events_stored = len(self.events)
 
     def commit(self) -> None:
