@@ -34,6 +34,7 @@ from oms_core import (
     Address,
     ConfigurationError,
     Customer,
+    Event,
     FulfillmentStatus,
     LineDraft,
     Money,
@@ -42,6 +43,7 @@ from oms_core import (
     OrderDraft,
     OrderStatus,
     Shipment,
+    hookimpl,
 )
 from oms_core.worker import run_worker
 
@@ -525,13 +527,44 @@ def _fresh_demo_database(url: str) -> OMS:
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     # the demo runs with the core's default plugins only: installed rules (holds, sourcing) would change its story
-    oms = OMS.open(url, disable_plugins=_other_plugins())
+    oms = OMS.open(url, disable_plugins=_other_plugins(), plugins=[DemoNotifications()])
     if path is None and (oms.products() or oms.list_orders(limit=1)):
         oms.close()
         raise ConfigurationError(
             f"the demo needs an empty database; {masked(url)} already holds data (only SQLite files are recreated)"
         )
     return oms
+
+
+class DemoNotifications:
+    """The demo's reaction plugin: the customer e-mails a shop would send, fed by the outbox after each commit.
+
+    It keeps the ids of the events it handled, so a redelivered event sends nothing twice.
+    """
+
+    oms_plugin_name = "demo_notifications"
+
+    def __init__(self) -> None:
+        self.sent: dict[str, str] = {}
+
+    def _send(self, event: Event, subject: str) -> None:
+        self.sent.setdefault(event.id, f"order #{event.payload.get('order_id')}: {subject}")
+
+    @hookimpl
+    def order_confirmed(self, event: Event) -> None:
+        self._send(event, "your order is confirmed")
+
+    @hookimpl
+    def shipment_shipped(self, event: Event) -> None:
+        self._send(event, "your parcel is on its way")
+
+    @hookimpl
+    def order_cancelled(self, event: Event) -> None:
+        self._send(event, "your order was cancelled")
+
+    @hookimpl
+    def payment_refunded(self, event: Event) -> None:
+        self._send(event, f"we refunded {event.payload.get('amount')} {event.payload.get('currency')}")
 
 
 class Demo:
