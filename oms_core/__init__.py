@@ -4,6 +4,7 @@ The public API is what this module exports (and ``oms_core.testing``); plugins i
 """
 
 from oms_core.app import OMS, ImportResult
+from oms_core.domain.bindings import Binding
 from oms_core.domain.errors import (
     ConcurrentUpdate,
     ConfigurationError,
@@ -74,7 +75,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ADAPTERS", "CARRIERS", "CHANNELS", "EVENT_NAMES", "OMS", "PAYMENT_GATEWAYS", "Address", "Allocation",
-    "Carrier", "Channel", "ConcurrentUpdate", "ConfigurationError", "CurrencyMismatch", "Customer", "Disposition",
+    "Binding", "Carrier", "Channel", "ConcurrentUpdate", "ConfigurationError", "CurrencyMismatch", "Customer",
+    "Disposition",
     "Document", "DriverNotFound", "DuplicateOrder", "ErpAdapter", "Event", "FulfillmentStatus", "GatewayError",
     "GatewayOutcome", "GatewayResult", "Hold", "HookFailed", "ImportResult", "InsufficientStock",
     "InvalidTransition", "LabelResult", "LedgerEntry", "LedgerReason", "LineDraft", "Location", "Money",

@@ -20,6 +20,7 @@ import attrs
 import sqlalchemy as sa
 
 from oms_core import outbox
+from oms_core.domain.bindings import Binding
 from oms_core.domain.errors import (
     ConfigurationError,
     InvalidTransition,
@@ -37,7 +38,7 @@ from oms_core.domain.returns import Return
 from oms_core.domain.status import TRANSITIONS
 from oms_core.drivers import CARRIERS, CHANNELS, PAYMENT_GATEWAYS, Driver
 from oms_core.plugins import Drivers, call_each, create_plugin_manager, plugin_summary
-from oms_core.services import fulfilment, inventory, ordering, payments, returns
+from oms_core.services import bindings, fulfilment, inventory, ordering, payments, returns
 from oms_core.services.context import Context, Settings
 from oms_core.storage import migrate, repository
 from oms_core.storage.engine import create_engine
@@ -567,6 +568,23 @@ class OMS:
             return [(code, int(on_hand), int(reserved)) for code, on_hand, reserved in c.execute(q)]
 
         return self._read(total)
+
+    # -- external-id bindings (ERP/CRM adapters) ----------------------------------------------------------------
+
+    def bind(self, backend: str, entity: str, local_id: Any, remote_id: Any, data: dict | None = None) -> Binding:
+        """Record that ``remote_id`` of ``backend`` stands for the OMS ``entity`` ``local_id``."""
+        return self._run(lambda uow, ctx: bindings.bind(uow, backend, entity, local_id, remote_id, data))
+
+    def binding(self, backend: str, entity: str, *, local_id: Any = None, remote_id: Any = None) -> Binding | None:
+        """The binding of an OMS record (``local_id``) or of a backend record (``remote_id``), or ``None``."""
+        return self._run(lambda uow, ctx: bindings.find(uow, backend, entity, local_id=local_id, remote_id=remote_id))
+
+    def unbind(self, backend: str, entity: str, local_id: Any) -> bool:
+        """Forget a binding (the re-bind path when the backend's record was deleted)."""
+        return self._run(lambda uow, ctx: bindings.unbind(uow, backend, entity, local_id))
+
+    def bindings(self, backend: str, entity: str | None = None) -> list[Binding]:
+        return self._run(lambda uow, ctx: bindings.list_bindings(uow, backend, entity))
 
     # -- plugins and drivers ------------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ T = TypeVar("T")
 NAMES = (
     "products", "locations", "stock", "stock_ledger", "orders", "order_lines", "reservations", "holds",
     "timeline", "payments", "refunds", "payment_events", "shipments", "shipment_lines", "shipment_documents",
-    "tracking_events", "returns", "return_lines", "events", "deliveries",
+    "tracking_events", "returns", "return_lines", "events", "deliveries", "bindings",
 )  # fmt: skip
 
 
@@ -46,6 +46,7 @@ class Tables:
     return_lines: sa.Table
     events: sa.Table
     deliveries: sa.Table
+    bindings: sa.Table
 
     def __init__(self, prefix: str = "", schema: str | None = None) -> None:
         self.prefix = prefix
@@ -354,4 +355,17 @@ def define(t: Tables) -> None:
         sa.Column("delivered_at", UTCDateTime),
         sa.UniqueConstraint("event_id", "handler", name=f"uq_{p}deliveries_event_handler"),
         ix("deliveries_due", "status", "next_attempt_at"),
+    )
+    table(
+        "bindings",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+        sa.Column("backend", sa.String(64), nullable=False),
+        sa.Column("entity", sa.String(32), nullable=False),
+        sa.Column("local_id", sa.String(128), nullable=False),
+        sa.Column("remote_id", sa.String(128), nullable=False),
+        sa.Column("data", sa.JSON),
+        sa.Column("created_at", UTCDateTime, **now),
+        sa.Column("updated_at", UTCDateTime, **now),
+        sa.UniqueConstraint("backend", "entity", "local_id", name=f"uq_{p}bindings_local"),
+        sa.UniqueConstraint("backend", "entity", "remote_id", name=f"uq_{p}bindings_remote"),
     )
