@@ -99,6 +99,7 @@ class OMS:
         self.settings = attrs.evolve(settings or Settings(), **setting_overrides)
         self.pm = create_plugin_manager(plugins, load_entry_points=load_entry_points, disable=disable_plugins)
         self.drivers = Drivers(self.pm, driver_config or {})
+        self.drivers.register_configured_reactions(self.pm)
         extra: dict[str, dict[str, frozenset[str]]] = {}
         for _plugin, moves in call_each(self.pm, "extend_transitions", {}):
             for field, table in moves.items():

@@ -179,6 +179,26 @@ class Drivers:
         self._factories[namespace][name] = factory
         self._built.pop((namespace, name), None)
 
+    def register_configured_reactions(self, pm: pluggy.PluginManager) -> None:
+        """Register every *configured* driver whose class has ``@hookimpl`` methods as a hook plugin of its own.
+
+        An ERP adapter that pushes orders, or a carrier that books pick-ups, reacts to events only where it is
+        configured (``driver_config``): installing the package alone subscribes nothing, so it costs nothing and
+        dead-letters nothing in an OMS that does not use it. The plugin is named after the driver.
+        """
+        for namespace, drivers in self._config.items():
+            for name in drivers:
+                try:
+                    factory = self._factories.get(namespace, {}).get(name) or entry_point_factory(namespace, name)
+                except DriverNotFound:
+                    continue  # configured but not installed: reported when it is first used
+                if not _has_hookimpls(factory):
+                    continue
+                if pm.has_plugin(name):
+                    raise ConfigurationError(f"the {namespace} driver {name!r} reacts to events, but a plugin of "
+                                             "that name is already registered")  # fmt: skip
+                pm.register(self.get(namespace, name), name=name)
+
     def names(self, namespace: str) -> list[str]:
         return sorted(set(installed_driver_names(namespace)) | set(self._factories.get(namespace, {})))
 
@@ -192,6 +212,12 @@ class Drivers:
             driver = load_driver(namespace, name, {name: factory}, self._config.get(namespace, {}).get(name, {}))
             self._built[key] = driver
         return driver
+
+
+def _has_hookimpls(factory: Any) -> bool:
+    marker = f"{hookspecs.PROJECT}_impl"
+    cls = factory if isinstance(factory, type) else type(factory)
+    return any(getattr(getattr(cls, attr, None), marker, None) is not None for attr in dir(cls))
 
 
 def load_driver(namespace: str, name: str, factories: Mapping[str, Factory], config: Mapping[str, Any]) -> Driver:

@@ -16,7 +16,15 @@ from oms_core.domain.party import Address, Customer
 from oms_core.domain.payment import Payment, PaymentState, Refund
 from oms_core.domain.returns import Disposition, Return, ReturnLine, ReturnState
 from oms_core.domain.status import FulfillmentStatus, OrderStatus, PaymentStatus
+from oms_core.storage import prepared
 from oms_core.storage.tables import Tables
+
+
+def _run(conn: sa.Connection, t: Tables, statement: tuple[Any, Any], params: Any, columns: bool = False) -> Any:
+    """A statement given as ``(cache key, builder)``, prepared once and run on the driver (see storage.prepared)."""
+    key, build = statement
+    return prepared.execute(conn, t, key, build, params, columns=columns)
+
 
 # -- orders -----------------------------------------------------------------------------------------------------
 
@@ -78,7 +86,7 @@ def load_order(conn: sa.Connection, t: Tables, order_id: int, *, lock: bool = Fa
     Holds are loaded when the order is on hold or ``with_holds`` asks for its whole hold history.
     """
     locking = lock and conn.dialect.name != "sqlite"
-    q = t.stmt(
+    q = (
         ("load_order", locking),
         lambda t: (
             sa.select(t.orders).where(t.orders.c.id == sa.bindparam("id")).with_for_update()
@@ -86,10 +94,10 @@ def load_order(conn: sa.Connection, t: Tables, order_id: int, *, lock: bool = Fa
             else sa.select(t.orders).where(t.orders.c.id == sa.bindparam("id"))
         ),
     )
-    row = conn.execute(q, {"id": order_id}).first()
+    row = _run(conn, t, q, {"id": order_id}).first()
     if row is None:
         raise NotFound("order", order_id)
-    lines_q = t.stmt(
+    lines_q = (
         "load_order_lines",
         lambda t: (
             sa.select(t.order_lines)
@@ -97,7 +105,7 @@ def load_order(conn: sa.Connection, t: Tables, order_id: int, *, lock: bool = Fa
             .order_by(t.order_lines.c.line_no)
         ),
     )
-    lines = [line_row_to_line(r, row.currency) for r in conn.execute(lines_q, {"id": order_id})]
+    lines = [line_row_to_line(r, row.currency) for r in _run(conn, t, lines_q, {"id": order_id})]
     holds = []
     if with_holds or row.status == "on_hold":
         holds_q = t.stmt(
@@ -113,13 +121,13 @@ def load_order(conn: sa.Connection, t: Tables, order_id: int, *, lock: bool = Fa
 
 
 def find_order_id(conn: sa.Connection, t: Tables, channel: str, external_id: str) -> int | None:
-    q = t.stmt(
+    q = (
         "find_order_id",
         lambda t: sa.select(t.orders.c.id).where(
             t.orders.c.channel == sa.bindparam("channel"), t.orders.c.external_id == sa.bindparam("external_id")
         ),
     )
-    return conn.execute(q, {"channel": channel, "external_id": external_id}).scalar()
+    return _run(conn, t, q, {"channel": channel, "external_id": external_id}).scalar()
 
 
 def load_timeline(conn: sa.Connection, t: Tables, order_id: int) -> list[TimelineEntry]:
@@ -138,13 +146,13 @@ def save_order_header(conn: sa.Connection, t: Tables, order: Order, now: Any, ch
     version = order.version
     values["updated_at"] = now
     values["version"] = version + 1
-    q = t.stmt(
-        ("save_order_header", tuple(sorted(values))),
+    q = (
+        "save_order_header",
         lambda t: sa.update(t.orders).where(
             t.orders.c.id == sa.bindparam("_id"), t.orders.c.version == sa.bindparam("_version")
         ),
     )
-    res = conn.execute(q, {**values, "_id": order.id, "_version": version})
+    res = _run(conn, t, q, {**values, "_id": order.id, "_version": version}, columns=True)
     if res.rowcount != 1:
         raise ConcurrentUpdate(f"order #{order.id} was changed by another transaction; retry")
     order.version = version + 1
@@ -154,7 +162,7 @@ def save_line_quantities(conn: sa.Connection, t: Tables, lines: Sequence[OrderLi
     """Write the fulfilment quantities of ``lines`` (one executemany)."""
     if not lines:
         return
-    q = t.stmt(
+    q = (
         "save_line_quantities",
         lambda t: (
             sa.update(t.order_lines)
@@ -168,8 +176,10 @@ def save_line_quantities(conn: sa.Connection, t: Tables, lines: Sequence[OrderLi
             )
         ),
     )
-    conn.execute(
-        q,
+    prepared.execute_many(
+        conn,
+        t,
+        *q,
         [
             {"_id": x.id, "_reserved": x.quantity_reserved, "_backordered": x.quantity_backordered,
              "_shipped": x.quantity_shipped, "_returned": x.quantity_returned, "_cancelled": x.quantity_cancelled}
@@ -224,7 +234,7 @@ def ledger_entries(conn: sa.Connection, t: Tables, sku: str, location: str | Non
 
 
 def reservations(conn: sa.Connection, t: Tables, order_id: int) -> list[Reservation]:
-    q = t.stmt(
+    q = (
         "reservations",
         lambda t: (
             sa.select(t.reservations)
@@ -234,7 +244,7 @@ def reservations(conn: sa.Connection, t: Tables, order_id: int) -> list[Reservat
     )
     return [
         Reservation(x.id, x.order_id, x.line_id, x.sku, x.location, x.quantity, x.shipped, x.released)
-        for x in conn.execute(q, {"id": order_id})
+        for x in _run(conn, t, q, {"id": order_id})
     ]
 
 
@@ -260,16 +270,16 @@ def payment_from_row(r: Any) -> Payment:
 
 
 def payments(conn: sa.Connection, t: Tables, order_id: int) -> list[Payment]:
-    q = t.stmt(
+    q = (
         "payments",
         lambda t: sa.select(t.payments).where(t.payments.c.order_id == sa.bindparam("id")).order_by(t.payments.c.id),
     )
-    return [payment_from_row(r) for r in conn.execute(q, {"id": order_id})]
+    return [payment_from_row(r) for r in _run(conn, t, q, {"id": order_id})]
 
 
 def load_payment(conn: sa.Connection, t: Tables, payment_id: int) -> Payment:
-    q = t.stmt("load_payment", lambda t: sa.select(t.payments).where(t.payments.c.id == sa.bindparam("id")))
-    row = conn.execute(q, {"id": payment_id}).first()
+    q = ("load_payment", lambda t: sa.select(t.payments).where(t.payments.c.id == sa.bindparam("id")))
+    row = _run(conn, t, q, {"id": payment_id}).first()
     if row is None:
         raise NotFound("payment", payment_id)
     return payment_from_row(row)

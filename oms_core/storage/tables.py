@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
+from oms_core.storage.prepared import Prepared
 from oms_core.storage.types import Amount, UTCDateTime
 
 T = TypeVar("T")
@@ -64,6 +65,15 @@ class Tables:
         found = self._statements.get(key)
         if found is None:
             found = self._statements[key] = build(self)
+        return found
+
+    def prepared(self, key: Hashable, build: Callable[[Tables], Any], dialect: sa.Dialect, keys: tuple[str, ...] | None
+                 ) -> Prepared:  # fmt: skip
+        """``stmt(key, build)`` compiled for ``dialect`` and the parameter names ``keys``, once."""
+        full = ("prepared", key, dialect.name, keys)
+        found = self._statements.get(full)
+        if found is None:
+            found = self._statements[full] = Prepared(self.stmt(key, build), dialect, keys)
         return found
 
 

@@ -6,7 +6,7 @@ and written with one ``executemany`` each at commit, inside the same transaction
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from oms_core.domain.errors import ConfigurationError
 from oms_core.domain.events import Event
 from oms_core.domain.order import utcnow
+from oms_core.storage import prepared
+from oms_core.storage.prepared import Outcome
 from oms_core.storage.tables import Tables
 
 
@@ -89,6 +91,19 @@ class UnitOfWork:
             if self._owns:
                 self.conn.close()
 
+    # -- prepared statements on the driver cursor (hot paths) ----------------------------------------------------
+
+    def run(
+        self, key: Hashable, build: Callable[[Tables], Any], params: Mapping[str, Any], *, columns: bool = False
+    ) -> Outcome:
+        """Execute the statement ``build`` makes (once) with ``params`` on this transaction's driver cursor."""
+        return prepared.execute(self.conn, self.t, key, build, params, columns=columns)
+
+    def run_many(self, key: Hashable, build: Callable[[Tables], Any], rows: Sequence[Mapping[str, Any]],
+                 *, columns: bool = False) -> int:  # fmt: skip
+        """``executemany`` of the statement ``build`` makes over ``rows`` (all with the same keys)."""
+        return prepared.execute_many(self.conn, self.t, key, build, rows, columns=columns)
+
     # -- buffered appends ---------------------------------------------------------------------------------------
 
     def timeline(
@@ -120,17 +135,17 @@ class UnitOfWork:
 
     def flush(self) -> None:
         """Write the buffered rows now (they are also written by ``commit``)."""
-        c, t = self.conn, self.t
         if self._timeline:
-            c.execute(t.stmt("insert_timeline", lambda t: t.timeline.insert()), self._timeline)
+            self.run_many("insert_timeline", lambda t: t.timeline.insert(), self._timeline, columns=True)
             self._timeline = []
         if self._ledger:
-            c.execute(t.stmt("insert_ledger", lambda t: t.stock_ledger.insert()), self._ledger)
+            self.run_many("insert_ledger", lambda t: t.stock_ledger.insert(), self._ledger, columns=True)
             self._ledger = []
         pending = self.events[self._events_stored :]
         if pending:
-            c.execute(
-                t.stmt("insert_events", lambda t: t.events.insert()),
+            self.run_many(
+                "insert_events",
+                lambda t: t.events.insert(),
                 [
                     {
                         "id": e.id,
@@ -141,6 +156,7 @@ class UnitOfWork:
                     }
                     for e in pending
                 ],
+                columns=True,
             )
             deliveries = [
                 {"event_id": e.id, "handler": h, "status": "pending", "attempts": 0, "next_attempt_at": self.now}
@@ -148,7 +164,7 @@ class UnitOfWork:
                 for h in self._subscribers(e.name)
             ]
             if deliveries:
-                c.execute(t.stmt("insert_deliveries", lambda t: t.deliveries.insert()), deliveries)
+                self.run_many("insert_deliveries", lambda t: t.deliveries.insert(), deliveries, columns=True)
             self._events_stored = len(self.events)
 
     def commit(self) -> None:

@@ -1,0 +1,130 @@
+"""Prepared statements for the hot paths: a Core statement compiled once, run on the DB-API cursor.
+
+SQLAlchemy's execution layer costs tens of microseconds per statement (cache look-up, execution context, result
+set-up) where the driver itself needs a few. The statements the order pipeline runs for every order are
+therefore compiled once per dialect and parameter set, and executed directly on the driver cursor of the unit of
+work's own connection — inside the same transaction. The SQL is still written with SQLAlchemy Core (so prefixes,
+schemas and dialects are honoured) and values still go through SQLAlchemy's own bind and result processors (exact
+amounts, UTC times, JSON), so what is stored is byte for byte what the Core path stores.
+"""
+
+from __future__ import annotations
+
+import collections
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+Processor = Callable[[Any], Any] | None
+
+
+class Prepared:
+    """One statement for one dialect and one set of parameter names."""
+
+    __slots__ = ("binds", "defaults", "named", "results", "row_type", "sql")
+
+    def __init__(self, stmt: sa.Executable, dialect: sa.Dialect, keys: Sequence[str] | None = None) -> None:
+        compiled = stmt.compile(dialect=dialect, column_keys=list(keys) if keys is not None else None)
+        if compiled.positional:
+            names = list(compiled.positiontup or ())
+        else:
+            names = list(dict.fromkeys(compiled.bind_names.values()))
+        processors = compiled._bind_processors
+        self.sql: str = compiled.string
+        self.named = not compiled.positional
+        self.binds: list[tuple[str, Processor]] = [(n, processors.get(n)) for n in names]
+        # values fixed in the statement itself (literals SQLAlchemy turned into anonymous parameters)
+        self.defaults = {
+            name: bp.effective_value for bp, name in compiled.bind_names.items() if bp.value is not None or bp.callable
+        }
+        columns = getattr(compiled, "_result_columns", [])
+        self.results: list[Processor] = [col[3]._cached_result_processor(dialect, None) for col in columns]
+        self.row_type = collections.namedtuple("Row", [col[0] for col in columns], rename=True) if columns else tuple
+
+    def args(self, params: Mapping[str, Any]) -> Any:
+        defaults = self.defaults
+        if self.named:
+            return {n: (p(v) if p else v) for n, p in self.binds for v in (params.get(n, defaults.get(n)),)}
+        return [(p(v) if p else v) for n, p in self.binds for v in (params[n] if n in params else defaults.get(n),)]
+
+    def row(self, raw: Sequence[Any] | None) -> Any:
+        """A result row with SQLAlchemy's result processing applied, its columns readable by name."""
+        if raw is None:
+            return None
+        if not self.results:
+            return tuple(raw)
+        return self.row_type(*[p(v) if p else v for p, v in zip(self.results, raw, strict=True)])
+
+
+class Outcome:
+    """What a prepared statement returned: ``rowcount`` and, for RETURNING or SELECT, processed rows."""
+
+    __slots__ = ("_prepared", "_rows", "rowcount")
+
+    def __init__(self, prepared: Prepared, cursor: Any, returns: bool) -> None:
+        self._prepared = prepared
+        self.rowcount: int = cursor.rowcount
+        self._rows = cursor.fetchall() if returns else []
+
+    def all(self) -> list[Any]:
+        return [self._prepared.row(r) for r in self._rows]
+
+    def first(self) -> Any:
+        return self._prepared.row(self._rows[0]) if self._rows else None
+
+    def scalar(self) -> Any:
+        row = self.first()
+        return row[0] if row else None
+
+    def scalar_one(self) -> Any:
+        if len(self._rows) != 1:
+            raise sa.exc.NoResultFound("expected exactly one row") if not self._rows else sa.exc.MultipleResultsFound()
+        return self.scalar()
+
+    def scalars(self) -> list[Any]:
+        return [row[0] for row in self.all()]
+
+    def __iter__(self) -> Any:
+        return iter(self.all())
+
+
+def is_returning(stmt: sa.Executable) -> bool:
+    return isinstance(stmt, sa.Select) or bool(getattr(stmt, "_returning", ()))
+
+
+def execute(
+    conn: sa.Connection,
+    tables: Any,
+    key: Any,
+    build: Callable[[Any], Any],
+    params: Mapping[str, Any],
+    *,
+    columns: bool = False,
+) -> Outcome:
+    """Run ``tables.stmt(key, build)`` prepared for ``conn``'s dialect on its driver cursor, in its transaction.
+
+    ``columns=True`` for an INSERT or UPDATE whose columns are the keys of ``params`` (one compilation per key set).
+    """
+    prepared = tables.prepared(key, build, conn.dialect, tuple(params) if columns else None)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor.execute(prepared.sql, prepared.args(params))
+    return Outcome(prepared, cursor, is_returning(tables.stmt(key, build)))
+
+
+def execute_many(
+    conn: sa.Connection,
+    tables: Any,
+    key: Any,
+    build: Callable[[Any], Any],
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    columns: bool = False,
+) -> int:
+    """``executemany`` of a prepared statement over ``rows`` (all with the same keys). Returns the rowcount."""
+    if not rows:
+        return 0
+    prepared = tables.prepared(key, build, conn.dialect, tuple(rows[0]) if columns else None)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor.executemany(prepared.sql, [prepared.args(r) for r in rows])
+    return cursor.rowcount
