@@ -13,8 +13,8 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
+from typing import Any, BinaryIO, TypeVar
 
 import attrs
 import sqlalchemy as sa
@@ -48,6 +48,10 @@ from oms_core.storage.uow import UnitOfWork
 T = TypeVar("T")
 
 DEFAULT_URL = "sqlite:///oms.db"
+
+#: ``progress(done, total)``: called by bulk placement with the drafts handled so far (placed, replayed or refused)
+#: and their total when it is known in advance (``None`` for a stream).
+Progress = Callable[[int, int | None], None]
 
 
 @attrs.frozen
@@ -312,21 +316,39 @@ class OMS:
         """Accept an order. The same draft again returns the same order (idempotent intake)."""
         return self._run(ordering.place_order, draft)[0]
 
-    def place_orders(self, drafts: Iterable[OrderDraft], *, batch_size: int = 500) -> ImportResult:
+    def place_orders(
+        self,
+        drafts: Iterable[OrderDraft | OMSError],
+        *,
+        batch_size: int = 500,
+        progress: Progress | None = None,
+    ) -> ImportResult:
         """Place a stream of drafts, ``batch_size`` per transaction, holding only one batch in memory.
 
-        A refused draft is reported in ``errors`` and never half-written; the others are placed.
+        A refused draft is reported in ``errors`` and never half-written; the others are placed. An
+        :class:`OMSError` in place of a draft (how a streaming parser reports an order it could not read, see
+        :meth:`import_orders`) is reported in ``errors`` at its position too, and the placement goes on.
+        ``progress(done, total)``, when given, is called once before the first batch (``done`` 0) and after each
+        committed batch, with the drafts handled so far; ``total`` is ``len(drafts)`` for a sized collection, else
+        ``None``. An exception it raises stops the placement after the batches already committed.
         """
+        total = len(drafts) if isinstance(drafts, Sized) else None
+        done = 0
+        if progress is not None:
+            progress(0, total)
         created = replayed = 0
         errors: list[tuple[int, str | None, OMSError]] = []
-        batch: list[tuple[int, OrderDraft]] = []
+        batch: list[tuple[int, OrderDraft | OMSError]] = []
 
         def flush() -> None:
-            nonlocal created, replayed
+            nonlocal created, replayed, done
             with self.transaction():
                 uow = self._current.get()
                 assert uow is not None
                 for i, draft in batch:
+                    if isinstance(draft, OMSError):
+                        errors.append((i, getattr(draft, "external_id", None), draft))
+                        continue
                     try:
                         _, new = ordering.place_order(uow, self._ctx, draft)
                     except OMSError as exc:  # every check runs before the first write of that order
@@ -334,7 +356,10 @@ class OMS:
                         continue
                     created += new
                     replayed += not new
+            done += len(batch)
             batch.clear()
+            if progress is not None:
+                progress(done, total)
 
         for i, draft in enumerate(drafts):
             batch.append((i, draft))
@@ -492,23 +517,45 @@ class OMS:
     def import_orders(
         self,
         channel: str,
-        body: bytes,
+        body: bytes | BinaryIO,
         headers: Mapping[str, str] | None = None,
         *,
         verify: bool = True,
         batch_size: int = 500,
+        progress: Progress | None = None,
     ) -> ImportResult:
-        """Parse a channel payload with its driver (verifying its signature first) and place the orders."""
+        """Parse a channel payload with its driver (verifying its signature first) and place the orders.
+
+        ``body`` is the payload's bytes, or a binary file object opened for reading (a large order file). A stream
+        is read in chunks when the driver offers ``parse_stream(stream, headers)`` and ``verify`` is false: the
+        orders are then placed batch by batch while the file is read. ``parse_stream`` is an optional channel
+        method that yields the drafts one by one as it reads, and, in place of an order it cannot read, a
+        :class:`ValidationError` naming where (``row[12].quantity``): that order is reported in ``errors`` and the
+        others are placed. Otherwise the stream is read whole first: a signature covers the bytes, so verifying
+        needs all of them (files carry no signature: import them with ``verify=False``).
+        ``progress(done, total)`` follows the placement as in :meth:`place_orders`.
+        """
         driver = self.drivers.get(CHANNELS, channel)
+        if not isinstance(body, bytes | bytearray | memoryview):
+            stream_parser = getattr(driver, "parse_stream", None)
+            if not verify and callable(stream_parser):
+                drafts = stream_parser(body, headers)
+                return self.place_orders(drafts, batch_size=batch_size, progress=progress)
+            body = body.read()
         if verify:
             driver.verify(headers or {}, body)
-        return self.place_orders(driver.parse_orders(body, headers), batch_size=batch_size)
+        return self.place_orders(driver.parse_orders(body, headers), batch_size=batch_size, progress=progress)
 
     # -- outbox -------------------------------------------------------------------------------------------------
 
-    def process_outbox(self, *, limit: int = 100, worker: str | None = None) -> int:
-        """Deliver one batch of due events to reaction hooks. Returns how many deliveries were attempted."""
-        return outbox.process(self, worker=worker, limit=limit)
+    def process_outbox(self, *, limit: int = 100, worker: str | None = None, lease_seconds: float | None = None) -> int:
+        """Deliver one batch of due events to reaction hooks. Returns how many deliveries were attempted.
+
+        ``lease_seconds`` (default 300) is how long the claimed deliveries stay this dispatcher's: if it dies, other
+        dispatchers claim them again once the lease has expired. Keep it well above the time a batch takes.
+        """
+        lease = outbox.DEFAULT_LEASE if lease_seconds is None else dt.timedelta(seconds=lease_seconds)
+        return outbox.process(self, worker=worker, limit=limit, lease=lease)
 
     def deliveries(self, status: str | None = None, limit: int = 100) -> list[outbox.Delivery]:
         return self._read(outbox.list_deliveries, status, limit)
@@ -523,9 +570,9 @@ class OMS:
     # -- reporting (SQL aggregations) ----------------------------------------------------------------------------
 
     def order_counts(self, by: str = "status") -> dict[str, int]:
-        """How many orders there are per ``status`` (or per ``payment_status`` or ``fulfillment_status``)."""
-        if by not in TRANSITIONS:
-            raise ValidationError("report", "by", f"must be one of {', '.join(TRANSITIONS)}", by)
+        """How many orders there are per ``status`` (or per ``payment_status``, ``fulfillment_status``, ``channel``)."""
+        if by not in (*TRANSITIONS, "channel"):
+            raise ValidationError("report", "by", f"must be one of {', '.join((*TRANSITIONS, 'channel'))}", by)
 
         def count(c: sa.Connection, t: Tables) -> dict[str, int]:
             col = t.orders.c[by]
@@ -542,6 +589,32 @@ class OMS:
             return [Money(cap - ref, cur) for cur, cap, ref in c.execute(q.order_by(p.c.currency))]
 
         return self._read(total)
+
+    def payments_by_gateway(self) -> list[tuple[str, int, Money]]:
+        """``(gateway, payments, captured)``: payment attempts (failed ones included) and the amount captured, per
+        gateway and currency, sorted by gateway then currency."""
+
+        def total(c: sa.Connection, t: Tables) -> list[tuple[str, int, Money]]:
+            p = t.payments
+            q = (
+                sa.select(p.c.gateway, p.c.currency, sa.func.count(), sa.func.sum(p.c.captured))
+                .group_by(p.c.gateway, p.c.currency)
+                .order_by(p.c.gateway, p.c.currency)
+            )
+            return [(gateway, int(n), Money(captured, cur)) for gateway, cur, n, captured in c.execute(q)]
+
+        return self._read(total)
+
+    def shipment_counts(self, by: str = "carrier") -> dict[str, int]:
+        """How many shipments there are per ``carrier`` (or per ``location`` or ``state``)."""
+        if by not in ("carrier", "location", "state"):
+            raise ValidationError("report", "by", "must be one of carrier, location, state", by)
+
+        def count(c: sa.Connection, t: Tables) -> dict[str, int]:
+            col = t.shipments.c[by]
+            return {k: int(n) for k, n in c.execute(sa.select(col, sa.func.count()).group_by(col).order_by(col))}
+
+        return self._read(count)
 
     def units_shipped(self) -> int:
         """Units on every shipment so far (returns do not take them off)."""

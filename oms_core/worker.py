@@ -28,6 +28,7 @@ def run_worker(
     max_seconds: float | None = None,
     stop: threading.Event | None = None,
     install_signal_handlers: bool = False,
+    lease_seconds: float | None = None,
 ) -> int:
     """Deliver due events until stopped. Returns how many deliveries were attempted.
 
@@ -35,6 +36,9 @@ def run_worker(
     :param max_seconds: stop after this long (for tests and cron-style runs).
     :param stop: an event another thread sets to stop the loop after the current batch.
     :param install_signal_handlers: stop cleanly on SIGTERM and SIGINT (main thread only).
+    :param lease_seconds: how long a claimed batch stays this worker's (default 300): when the worker dies, the
+        batch's deliveries are claimed again by any worker after this long. Keep it well above the time a batch
+        takes, or a slow batch is delivered a second time while it is still running.
     """
     stop = stop or threading.Event()
     worker_id = worker_id or outbox.default_worker_id()
@@ -46,7 +50,7 @@ def run_worker(
     total = 0
     try:
         while not stop.is_set():
-            done = oms.process_outbox(limit=batch, worker=worker_id)
+            done = oms.process_outbox(limit=batch, worker=worker_id, lease_seconds=lease_seconds)
             total += done
             if deadline is not None and time.monotonic() >= deadline:
                 break

@@ -67,7 +67,8 @@ FULFILLMENT_TRANSITIONS: Mapping[str, frozenset[str]] = {
     F.PARTIALLY_SHIPPED: frozenset({F.SHIPPED, F.DELIVERED, F.PARTIALLY_RETURNED}),
     F.SHIPPED: frozenset({F.DELIVERED, F.PARTIALLY_RETURNED, F.RETURNED}),
     F.DELIVERED: frozenset({F.PARTIALLY_RETURNED, F.RETURNED}),
-    F.PARTIALLY_RETURNED: frozenset({F.RETURNED}),
+    # what a partly returned order has not shipped yet still ships
+    F.PARTIALLY_RETURNED: frozenset({F.RETURNED, F.PARTIALLY_SHIPPED, F.SHIPPED}),
     F.RETURNED: frozenset(),
 }
 

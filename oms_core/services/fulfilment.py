@@ -204,30 +204,45 @@ def _consume(
     reference = f"shipment:{shipment_id}"
     taken: list[dict[str, int]] = []
     for line, qty in sorted(wanted, key=lambda w: w[0].sku):  # lock stock rows in sku order: no deadlock
-        left = qty
-        for res in reservations:
-            if left == 0 or res.line_id != line.id or res.location != location:
+        mine = [res for res in reservations if res.line_id == line.id and res.open_quantity > 0]
+        from_reserved = min(qty, sum(res.open_quantity for res in mine if res.location == location))
+        left = qty - from_reserved
+        # units shipped beyond what is reserved here and what the line has unreserved were reserved for it at other
+        # locations: release those, or the line keeps units reserved for what it has already shipped
+        excess = max(0, left - (line.quantity_open - sum(res.open_quantity for res in mine)))
+        released = 0
+        steps = [(res.location, res) for res in mine if res.location != location] + [(location, None)]
+        for loc, res in sorted(steps, key=lambda step: step[0]):  # and in location order within the sku
+            if res is not None:
+                n = min(excess - released, res.open_quantity)
+                if n:
+                    inventory.release_reservation(uow, res, n)
+                    uow.timeline(order.id, "released_stock", f"released {n} x {line.sku} reserved at {loc}: "
+                                 f"shipped from {location} instead")  # fmt: skip
+                    released += n
                 continue
-            take = min(left, res.open_quantity)
-            taken.append({"_id": res.id, "_take": take})
-            inventory.change_on_hand(
-                uow, line.sku, location, -take, LedgerReason.SHIPMENT, reference, consume_reserved=True
-            )
-            left -= take
-        from_reserved = qty - left
-        if left:
-            try:
-                inventory.change_on_hand(uow, line.sku, location, -left, LedgerReason.SHIPMENT, reference)
-            except InsufficientStock as exc:
-                raise ValidationError(
-                    "shipment",
-                    f"lines[{line.id}]",
-                    f"only {from_reserved} of {line.sku} are "
-                    f"reserved at {location} and {exc.available} more are available",
-                    qty,
-                ) from None
-            line.quantity_backordered = max(0, line.quantity_backordered - left)
-        line.quantity_reserved -= from_reserved
+            here = from_reserved
+            for res in mine:
+                if here and res.location == location:
+                    take = min(here, res.open_quantity)
+                    taken.append({"_id": res.id, "_take": take})
+                    inventory.change_on_hand(
+                        uow, line.sku, location, -take, LedgerReason.SHIPMENT, reference, consume_reserved=True
+                    )
+                    here -= take
+            if left:
+                try:
+                    inventory.change_on_hand(uow, line.sku, location, -left, LedgerReason.SHIPMENT, reference)
+                except InsufficientStock as exc:
+                    raise ValidationError(
+                        "shipment",
+                        f"lines[{line.id}]",
+                        f"only {from_reserved} of {line.sku} are "
+                        f"reserved at {location} and {exc.available} more are available",
+                        qty,
+                    ) from None
+        line.quantity_backordered = max(0, line.quantity_backordered - left)
+        line.quantity_reserved -= from_reserved + released
         line.quantity_shipped += qty
     if taken:
         r = uow.t.reservations

@@ -12,7 +12,15 @@ from typing import Any
 import sqlalchemy as sa
 
 from oms_core.domain.errors import InsufficientStock, NotFound, ValidationError
-from oms_core.domain.inventory import Allocation, LedgerReason, Location, Product, StockLevel, StockProblem
+from oms_core.domain.inventory import (
+    Allocation,
+    LedgerReason,
+    Location,
+    Product,
+    Reservation,
+    StockLevel,
+    StockProblem,
+)
 from oms_core.services.context import positive_quantity
 from oms_core.storage.repository import location_from_row, stock_levels
 from oms_core.storage.tables import Tables
@@ -270,6 +278,17 @@ def release_reservations(uow: UnitOfWork, order_id: int) -> dict[int, int]:
         uow.conn.execute(sa.update(r).where(r.c.id == row.id).values(released=r.c.released + row.open))
         released[row.line_id] = released.get(row.line_id, 0) + row.open
     return released
+
+
+def release_reservation(uow: UnitOfWork, reservation: Reservation, quantity: int) -> None:
+    """Release ``quantity`` open units of one reservation (its line shipped them from another location)."""
+    r, s = uow.t.reservations, uow.t.stock
+    uow.conn.execute(
+        sa.update(s)
+        .where(s.c.sku == reservation.sku, s.c.location == reservation.location)
+        .values(reserved=s.c.reserved - quantity)
+    )
+    uow.conn.execute(sa.update(r).where(r.c.id == reservation.id).values(released=r.c.released + quantity))
 
 
 def levels(uow: UnitOfWork, skus: Sequence[str] | None = None, location: str | None = None) -> list[StockLevel]:

@@ -110,7 +110,8 @@ def receive_return(
         uow.conn.execute(sa.update(ol).where(ol.c.id == line.id).values(returned=line.quantity_returned))
         refund_total = refund_total + line.unit_refund_value(order.taxes_included) * line_ref.quantity
     refund_total = refund_total.rounded()
-    all_back = all(line.quantity_returned >= line.quantity_shipped for line in order.lines)
+    # returned: every unit came back and none is left to ship (else the rest of the order may still ship)
+    all_back = all(line.quantity_returned >= line.quantity_shipped and not line.quantity_open for line in order.lines)
     change_status(uow, ctx, order, "fulfillment_status", F.RETURNED if all_back else F.PARTIALLY_RETURNED)
     repo.save_order_header(uow.conn, uow.t, order, uow.now, ["fulfillment_status"])
     refunded = None
