@@ -44,6 +44,7 @@ from oms_core import (
 )
 from oms_payment_stripe import signature
 from oms_payment_stripe.money import from_minor_units, to_minor_units
+from oms_payment_stripe.sandbox import StripeSandbox
 
 DEFAULT_API_BASE = "https://api.stripe.com"
 USER_AGENT = "oms-payment-stripe/0.1.0"
@@ -56,6 +57,8 @@ REFUND_REASONS = frozenset({"duplicate", "fraudulent", "requested_by_customer"})
 METADATA_VALUE_MAX = 500
 #: Stripe's limit on the length of an idempotency key.
 IDEMPOTENCY_KEY_MAX = 255
+#: Live secret and restricted keys: refused in sandbox mode.
+LIVE_KEY_PREFIXES = ("sk_live_", "rk_live_")
 
 #: PaymentIntent statuses that wait for the customer or the bank: the OMS records a pending payment.
 _WAITING = frozenset({"requires_action", "requires_confirmation", "processing"})
@@ -113,12 +116,16 @@ class StripeGateway(PaymentGateway):
 
     :param api_key: the secret key (``sk_test_...``/``sk_live_...``) or a restricted key, sent as a Bearer token.
     :param webhook_secret: the endpoint's signing secret (``whsec_...``), or a list of them while rolling one.
-    :param api_base: Stripe's API address (a local fake in tests).
+    :param api_base: Stripe's API address (in tests, a sandbox served on 127.0.0.1).
     :param timeout: seconds to wait for Stripe; past it the call fails and can be retried with the same key.
     :param payment_method: the PaymentMethod used when the OMS's ``method`` is not a ``pm_...`` id.
     :param tolerance: how far, in seconds, a webhook's signed timestamp may be from now.
     :param transport: an ``httpx`` transport to use instead of the network (tests, proxies).
     :param cancellation_reason: sent when voiding; one of Stripe's values, or empty to send none.
+    :param sandbox: talk to an offline, in-process emulation of Stripe's API (:mod:`oms_payment_stripe.sandbox`)
+        instead of Stripe: for tests and demos, never for real payments. It is not Stripe's test mode. The
+        emulation is :attr:`sandbox`; it takes ``api_key`` (a test key, ``sk_test_...``), or its own when none is
+        given.
     """
 
     def __init__(
@@ -131,9 +138,20 @@ class StripeGateway(PaymentGateway):
         tolerance: int = signature.DEFAULT_TOLERANCE,
         transport: httpx.BaseTransport | None = None,
         cancellation_reason: str = "requested_by_customer",
+        sandbox: bool = False,
     ) -> None:
         if cancellation_reason and cancellation_reason not in CANCELLATION_REASONS:
             raise ValueError(f"cancellation_reason must be one of {sorted(CANCELLATION_REASONS)} or empty")
+        #: the offline emulation of Stripe this gateway talks to in sandbox mode, else ``None``
+        self.sandbox: StripeSandbox | None = None
+        if sandbox:
+            if transport is not None:
+                raise ValueError("sandbox mode brings its own transport; do not pass transport as well")
+            if api_key.startswith(LIVE_KEY_PREFIXES):
+                raise ValueError("sandbox mode takes a test key (sk_test_...), never a live one")
+            self.sandbox = StripeSandbox(api_key) if api_key else StripeSandbox()
+            api_key = self.sandbox.api_key
+            transport = self.sandbox.transport()
         self.api_key = api_key
         if isinstance(webhook_secret, str):
             self.webhook_secrets = [webhook_secret] if webhook_secret else []

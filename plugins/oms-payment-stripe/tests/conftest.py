@@ -1,4 +1,4 @@
-"""Fixtures: a fake Stripe API on 127.0.0.1, a gateway talking to it, and an OMS configured with it.
+"""Fixtures: the Stripe sandbox served on 127.0.0.1, a gateway talking to it, and an OMS configured with it.
 
 ``make_oms`` comes from ``oms_core.testing.fixtures``, loaded by the repository's root ``conftest.py``.
 """
@@ -9,22 +9,22 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from fake_stripe_api import API_KEY, WEBHOOK_SECRET, FakeStripe
 from oms_payment_stripe import StripeGateway
+from oms_payment_stripe.sandbox import API_KEY, WEBHOOK_SECRET, StripeSandbox
 
 from oms_core import OMS, PAYMENT_GATEWAYS
 from oms_core.testing import seed_catalogue
 
 
 @pytest.fixture
-def stripe_api() -> Iterator[FakeStripe]:
-    fake = FakeStripe().start()
-    yield fake
-    fake.stop()
+def stripe_api() -> Iterator[StripeSandbox]:
+    sandbox = StripeSandbox().start()
+    yield sandbox
+    sandbox.stop()
 
 
 @pytest.fixture
-def stripe_config(stripe_api: FakeStripe) -> dict[str, Any]:
+def stripe_config(stripe_api: StripeSandbox) -> dict[str, Any]:
     """The driver configuration, as a host gives it in ``OMS(driver_config=...)``."""
     return {"api_key": API_KEY, "webhook_secret": WEBHOOK_SECRET, "api_base": stripe_api.url, "timeout": 5.0}
 

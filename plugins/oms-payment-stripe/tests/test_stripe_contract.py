@@ -1,12 +1,12 @@
-"""The payment gateway contract of oms-core, run against the fake Stripe API."""
+"""The payment gateway contract of oms-core, run against the Stripe sandbox served on 127.0.0.1."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 
 import pytest
-from fake_stripe_api import WEBHOOK_SECRET, FakeStripe
 from oms_payment_stripe import StripeGateway
+from oms_payment_stripe.sandbox import WEBHOOK_SECRET, StripeSandbox
 
 from oms_core import OMS, GatewayError, Money, Order, PaymentState, PaymentStatus
 from oms_core.testing.contracts import PaymentGatewayContract
@@ -24,7 +24,7 @@ class TestStripeGatewayContract(PaymentGatewayContract):
         return "stripe"
 
     @pytest.fixture
-    def webhook_payload(self, stripe_api: FakeStripe, stripe_gateway: StripeGateway) -> Payload:
+    def webhook_payload(self, stripe_api: StripeSandbox, stripe_gateway: StripeGateway) -> Payload:
         """A ``payment_intent.amount_capturable_updated`` Event, as Stripe sends it after an authorization."""
         order = SimpleNamespace(id=99, channel="web", external_id="webhook-1", currency="EUR")
         stripe_gateway.authorize(order, Money("25.00", "EUR"), "default", "contract-webhook")  # type: ignore[arg-type]

@@ -1,4 +1,4 @@
-"""The gateway against the local fake of Stripe's API, through a real HTTP client and server."""
+"""The gateway against the Stripe sandbox served on 127.0.0.1, through a real HTTP client and server."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 import pytest
-from fake_stripe_api import API_KEY, FakeStripe
 from oms_payment_stripe import StripeGateway
+from oms_payment_stripe.sandbox import API_KEY, StripeSandbox
 
 from oms_core import GatewayError, GatewayOutcome, Money, Order
 
@@ -32,7 +32,7 @@ def authorized(gateway: StripeGateway, amount: Money = EUR100, key: str = "oms-1
 
 
 def test_authorize_creates_a_confirmed_manual_capture_payment_intent(
-    stripe_gateway: StripeGateway, stripe_api: FakeStripe
+    stripe_gateway: StripeGateway, stripe_api: StripeSandbox
 ) -> None:
     result = stripe_gateway.authorize(order(), Money("12.34", "EUR"), "default", "oms-abc")
     assert result.outcome == GatewayOutcome.AUTHORIZED
@@ -58,14 +58,14 @@ def test_authorize_creates_a_confirmed_manual_capture_payment_intent(
     assert (intent["status"], intent["amount_capturable"], intent["amount_received"]) == ("requires_capture", 1234, 0)
 
 
-def test_a_pm_method_is_passed_to_stripe(stripe_gateway: StripeGateway, stripe_api: FakeStripe) -> None:
+def test_a_pm_method_is_passed_to_stripe(stripe_gateway: StripeGateway, stripe_api: StripeSandbox) -> None:
     result = stripe_gateway.authorize(order(), EUR100, "pm_card_mastercard", "oms-mc")
     assert result.outcome == GatewayOutcome.AUTHORIZED
     assert stripe_api.posts()[0]["form"]["payment_method"] == "pm_card_mastercard"
 
 
 def test_a_decline_is_a_failed_result_with_stripes_message(
-    stripe_gateway: StripeGateway, stripe_api: FakeStripe
+    stripe_gateway: StripeGateway, stripe_api: StripeSandbox
 ) -> None:
     result = stripe_gateway.authorize(order(), EUR100, "pm_card_visa_chargeDeclined", "oms-declined")
     assert result.outcome == GatewayOutcome.FAILED
@@ -86,20 +86,20 @@ def test_an_unknown_payment_method_is_a_failed_result(stripe_gateway: StripeGate
     assert result.error is not None and "No such PaymentMethod" in result.error
 
 
-def test_3d_secure_leaves_the_payment_pending(stripe_gateway: StripeGateway, stripe_api: FakeStripe) -> None:
+def test_3d_secure_leaves_the_payment_pending(stripe_gateway: StripeGateway, stripe_api: StripeSandbox) -> None:
     result = stripe_gateway.authorize(order(), EUR100, "pm_card_threeDSecure2Required", "oms-3ds")
     assert result.outcome == GatewayOutcome.PENDING
     assert stripe_api.intents[result.reference]["status"] == "requires_action"
 
 
-def test_zero_decimal_amounts_are_not_multiplied(stripe_gateway: StripeGateway, stripe_api: FakeStripe) -> None:
+def test_zero_decimal_amounts_are_not_multiplied(stripe_gateway: StripeGateway, stripe_api: StripeSandbox) -> None:
     result = stripe_gateway.authorize(order("JPY"), Money("1500", "JPY"), "default", "oms-jpy")
     assert (result.outcome, result.amount) == (GatewayOutcome.AUTHORIZED, Money("1500", "JPY"))
     form = stripe_api.posts()[0]["form"]
     assert (form["amount"], form["currency"]) == ("1500", "jpy")
 
 
-def test_three_decimal_amounts_end_in_zero(stripe_gateway: StripeGateway, stripe_api: FakeStripe) -> None:
+def test_three_decimal_amounts_end_in_zero(stripe_gateway: StripeGateway, stripe_api: StripeSandbox) -> None:
     result = stripe_gateway.authorize(order("KWD"), Money("12.340", "KWD"), "default", "oms-kwd")
     assert result.outcome == GatewayOutcome.AUTHORIZED
     assert stripe_api.posts()[0]["form"]["amount"] == "12340"
@@ -112,7 +112,7 @@ def test_three_decimal_amounts_end_in_zero(stripe_gateway: StripeGateway, stripe
 
 
 def test_capture_part_then_stripe_refuses_a_second_capture(
-    stripe_gateway: StripeGateway, stripe_api: FakeStripe
+    stripe_gateway: StripeGateway, stripe_api: StripeSandbox
 ) -> None:
     pi = authorized(stripe_gateway)
     first = stripe_gateway.capture(pi, Money("60.00", "EUR"), "oms-1:capture:60.00")
@@ -149,7 +149,7 @@ def test_capture_needs_a_reference(stripe_gateway: StripeGateway) -> None:
 # -- void --------------------------------------------------------------------------------------------------------
 
 
-def test_void_cancels_the_payment_intent(stripe_gateway: StripeGateway, stripe_api: FakeStripe) -> None:
+def test_void_cancels_the_payment_intent(stripe_gateway: StripeGateway, stripe_api: StripeSandbox) -> None:
     pi = authorized(stripe_gateway)
     result = stripe_gateway.void(pi, "oms-1:void")
     assert (result.outcome, result.reference) == (GatewayOutcome.VOIDED, pi)
@@ -177,7 +177,7 @@ def test_the_cancellation_reason_is_one_of_stripes() -> None:
 # -- refund ------------------------------------------------------------------------------------------------------
 
 
-def test_refund_part_of_a_capture(stripe_gateway: StripeGateway, stripe_api: FakeStripe) -> None:
+def test_refund_part_of_a_capture(stripe_gateway: StripeGateway, stripe_api: StripeSandbox) -> None:
     pi = authorized(stripe_gateway)
     stripe_gateway.capture(pi, EUR100, "oms-1:capture:100.00")
     result = stripe_gateway.refund(pi, Money("30.00", "EUR"), "damaged in transit", "oms-1:refund:30.00")
@@ -190,7 +190,7 @@ def test_refund_part_of_a_capture(stripe_gateway: StripeGateway, stripe_api: Fak
     assert (charge["amount_refunded"], charge["refunded"]) == (3000, False)
 
 
-def test_a_stripe_refund_reason_is_passed_on(stripe_gateway: StripeGateway, stripe_api: FakeStripe) -> None:
+def test_a_stripe_refund_reason_is_passed_on(stripe_gateway: StripeGateway, stripe_api: StripeSandbox) -> None:
     pi = authorized(stripe_gateway)
     stripe_gateway.capture(pi, EUR100, "oms-1:capture:100.00")
     stripe_gateway.refund(pi, EUR100, "duplicate", "oms-1:refund:100.00")
@@ -215,7 +215,7 @@ def test_refund_of_an_uncaptured_payment_is_refused(stripe_gateway: StripeGatewa
 # -- idempotency -------------------------------------------------------------------------------------------------
 
 
-def test_every_post_carries_an_idempotency_key(stripe_gateway: StripeGateway, stripe_api: FakeStripe) -> None:
+def test_every_post_carries_an_idempotency_key(stripe_gateway: StripeGateway, stripe_api: StripeSandbox) -> None:
     pi = authorized(stripe_gateway)
     stripe_gateway.capture(pi, EUR100, "oms-1:capture:100.00")
     stripe_gateway.refund(pi, Money("1.00", "EUR"), "x", "oms-1:refund:1.00")
@@ -223,7 +223,9 @@ def test_every_post_carries_an_idempotency_key(stripe_gateway: StripeGateway, st
     assert keys == ["oms-1", "oms-1:capture:100.00", "oms-1:refund:1.00"]
 
 
-def test_a_retry_with_the_same_key_does_not_charge_twice(stripe_gateway: StripeGateway, stripe_api: FakeStripe) -> None:
+def test_a_retry_with_the_same_key_does_not_charge_twice(
+    stripe_gateway: StripeGateway, stripe_api: StripeSandbox
+) -> None:
     first = stripe_gateway.authorize(order(), EUR100, "default", "oms-retry")
     again = stripe_gateway.authorize(order(), EUR100, "default", "oms-retry")
     assert again.reference == first.reference
@@ -237,7 +239,7 @@ def test_a_key_reused_for_another_request_is_an_error(stripe_gateway: StripeGate
 
 
 def test_a_very_long_key_is_shortened_the_same_way_every_time(
-    stripe_gateway: StripeGateway, stripe_api: FakeStripe
+    stripe_gateway: StripeGateway, stripe_api: StripeSandbox
 ) -> None:
     key = "k" * 300
     first = stripe_gateway.authorize(order(), EUR100, "default", key)
@@ -250,7 +252,7 @@ def test_a_very_long_key_is_shortened_the_same_way_every_time(
 # -- failures that are not answers ---------------------------------------------------------------------------------
 
 
-def test_a_500_raises_gateway_error(stripe_gateway: StripeGateway, stripe_api: FakeStripe) -> None:
+def test_a_500_raises_gateway_error(stripe_gateway: StripeGateway, stripe_api: StripeSandbox) -> None:
     stripe_api.fail_next(500)
     with pytest.raises(GatewayError, match="HTTP 500"):
         stripe_gateway.authorize(order(), EUR100, "default", "oms-500")
@@ -260,7 +262,9 @@ def test_a_500_raises_gateway_error(stripe_gateway: StripeGateway, stripe_api: F
 
 
 @pytest.mark.parametrize("status", [401, 409, 429, 503])
-def test_other_errors_raise_gateway_error(stripe_gateway: StripeGateway, stripe_api: FakeStripe, status: int) -> None:
+def test_other_errors_raise_gateway_error(
+    stripe_gateway: StripeGateway, stripe_api: StripeSandbox, status: int
+) -> None:
     stripe_api.fail_next(status)
     with pytest.raises(GatewayError, match=f"HTTP {status}"):
         stripe_gateway.authorize(order(), EUR100, "default", "oms-err")

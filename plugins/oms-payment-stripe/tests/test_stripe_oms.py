@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from fake_stripe_api import WEBHOOK_SECRET, FakeStripe
 from oms_payment_stripe import StripeGateway
+from oms_payment_stripe.sandbox import WEBHOOK_SECRET, StripeSandbox
 
 from oms_core import (
     OMS,
@@ -30,7 +30,7 @@ def kinds(oms: OMS, order_id: int) -> list[str]:
     return [entry.kind for entry in oms.timeline(order_id)]
 
 
-def deliver(oms: OMS, stripe_api: FakeStripe, event: dict[str, Any]) -> tuple[str, bool]:
+def deliver(oms: OMS, stripe_api: StripeSandbox, event: dict[str, Any]) -> tuple[str, bool]:
     headers, body = stripe_api.signed(event, WEBHOOK_SECRET)
     return oms.handle_payment_webhook("stripe", headers, body)
 
@@ -42,7 +42,7 @@ def test_the_driver_is_found_by_its_entry_point(stripe_oms: OMS) -> None:
     assert driver.name == "stripe"
 
 
-def test_authorize_then_capture_part_and_the_rest_is_refused(stripe_oms: OMS, stripe_api: FakeStripe) -> None:
+def test_authorize_then_capture_part_and_the_rest_is_refused(stripe_oms: OMS, stripe_api: StripeSandbox) -> None:
     order = place(stripe_oms)
     payment = stripe_oms.authorize_payment(order.id)
     assert (payment.state, payment.gateway, payment.amount) == (PaymentState.AUTHORIZED, "stripe", order.total)
@@ -63,7 +63,7 @@ def test_authorize_then_capture_part_and_the_rest_is_refused(stripe_oms: OMS, st
     assert stripe_oms.get_order(order.id).payment_status == PaymentStatus.PARTIALLY_PAID
 
 
-def test_void(stripe_oms: OMS, stripe_api: FakeStripe) -> None:
+def test_void(stripe_oms: OMS, stripe_api: StripeSandbox) -> None:
     order = place(stripe_oms)
     payment = stripe_oms.authorize_payment(order.id)
     voided = stripe_oms.void_payment(payment.id, "customer changed their mind")
@@ -72,7 +72,7 @@ def test_void(stripe_oms: OMS, stripe_api: FakeStripe) -> None:
     assert stripe_oms.get_order(order.id).payment_status == PaymentStatus.VOIDED
 
 
-def test_cancelling_the_order_voids_the_authorization(stripe_oms: OMS, stripe_api: FakeStripe) -> None:
+def test_cancelling_the_order_voids_the_authorization(stripe_oms: OMS, stripe_api: StripeSandbox) -> None:
     order = place(stripe_oms)
     payment = stripe_oms.authorize_payment(order.id)
     stripe_oms.cancel_order(order.id, "out of stock")
@@ -80,7 +80,7 @@ def test_cancelling_the_order_voids_the_authorization(stripe_oms: OMS, stripe_ap
     assert stripe_oms.payments(order.id)[0].state == PaymentState.VOIDED
 
 
-def test_refund_part(stripe_oms: OMS, stripe_api: FakeStripe) -> None:
+def test_refund_part(stripe_oms: OMS, stripe_api: StripeSandbox) -> None:
     order = place(stripe_oms)
     payment = stripe_oms.pay(order.id)
     assert payment.state == PaymentState.CAPTURED
@@ -93,7 +93,7 @@ def test_refund_part(stripe_oms: OMS, stripe_api: FakeStripe) -> None:
     assert stripe_api.refunds[refund.reference]["metadata"] == {"reason": "damaged in transit"}
 
 
-def test_a_decline_is_recorded_on_the_timeline(stripe_oms: OMS, stripe_api: FakeStripe) -> None:
+def test_a_decline_is_recorded_on_the_timeline(stripe_oms: OMS, stripe_api: StripeSandbox) -> None:
     order = place(stripe_oms)
     payment = stripe_oms.authorize_payment(order.id, method="pm_card_visa_chargeDeclined")
     assert payment.state == PaymentState.FAILED
@@ -108,7 +108,7 @@ def test_a_decline_is_recorded_on_the_timeline(stripe_oms: OMS, stripe_api: Fake
     assert deliver(stripe_oms, stripe_api, event) == ("payment already failed", True)
 
 
-def test_a_500_writes_nothing(stripe_oms: OMS, stripe_api: FakeStripe) -> None:
+def test_a_500_writes_nothing(stripe_oms: OMS, stripe_api: StripeSandbox) -> None:
     order = place(stripe_oms)
     before = kinds(stripe_oms, order.id)
     stripe_api.fail_next(500)
@@ -119,7 +119,7 @@ def test_a_500_writes_nothing(stripe_oms: OMS, stripe_api: FakeStripe) -> None:
     assert stripe_oms.get_order(order.id).payment_status == PaymentStatus.UNPAID
 
 
-def test_a_capture_answered_with_500_is_reconciled_by_the_webhook(stripe_oms: OMS, stripe_api: FakeStripe) -> None:
+def test_a_capture_answered_with_500_is_reconciled_by_the_webhook(stripe_oms: OMS, stripe_api: StripeSandbox) -> None:
     """Stripe captured but the answer was a 500: the OMS rolls back, and Stripe's event brings it in line."""
     order = place(stripe_oms)
     payment = stripe_oms.authorize_payment(order.id)
@@ -135,7 +135,7 @@ def test_a_capture_answered_with_500_is_reconciled_by_the_webhook(stripe_oms: OM
     assert stripe_oms.get_order(order.id).payment_status == PaymentStatus.PAID
 
 
-def test_a_webhook_delivered_five_times_is_applied_once(stripe_oms: OMS, stripe_api: FakeStripe) -> None:
+def test_a_webhook_delivered_five_times_is_applied_once(stripe_oms: OMS, stripe_api: StripeSandbox) -> None:
     order = place(stripe_oms)
     payment = stripe_oms.authorize_payment(order.id)
     stripe_api.dashboard_capture(payment.reference, 7000)  # someone captures 70.00 in Stripe's Dashboard
@@ -147,7 +147,7 @@ def test_a_webhook_delivered_five_times_is_applied_once(stripe_oms: OMS, stripe_
     assert kinds(stripe_oms, order.id).count("payment_captured") == 1
 
 
-def test_the_webhook_of_a_capture_the_oms_made_changes_nothing(stripe_oms: OMS, stripe_api: FakeStripe) -> None:
+def test_the_webhook_of_a_capture_the_oms_made_changes_nothing(stripe_oms: OMS, stripe_api: StripeSandbox) -> None:
     order = place(stripe_oms)
     payment = stripe_oms.authorize_payment(order.id)
     stripe_oms.capture_payment(payment.id, "60.00")
@@ -158,7 +158,7 @@ def test_the_webhook_of_a_capture_the_oms_made_changes_nothing(stripe_oms: OMS, 
     assert kinds(stripe_oms, order.id).count("payment_captured") == 1
 
 
-def test_refund_webhooks_are_running_totals(stripe_oms: OMS, stripe_api: FakeStripe) -> None:
+def test_refund_webhooks_are_running_totals(stripe_oms: OMS, stripe_api: StripeSandbox) -> None:
     order = place(stripe_oms)
     payment = stripe_oms.pay(order.id)
     stripe_oms.refund(order.id, "30.00", "damaged")
@@ -174,7 +174,9 @@ def test_refund_webhooks_are_running_totals(stripe_oms: OMS, stripe_api: FakeStr
     assert sorted(r.amount.amount for r in stripe_oms.refunds(order.id)) == [20, 30]
 
 
-def test_3d_secure_is_pending_until_stripe_reports_the_authorization(stripe_oms: OMS, stripe_api: FakeStripe) -> None:
+def test_3d_secure_is_pending_until_stripe_reports_the_authorization(
+    stripe_oms: OMS, stripe_api: StripeSandbox
+) -> None:
     order = place(stripe_oms)
     payment = stripe_oms.authorize_payment(order.id, method="pm_card_threeDSecure2Required")
     assert payment.state == PaymentState.PENDING
@@ -186,7 +188,7 @@ def test_3d_secure_is_pending_until_stripe_reports_the_authorization(stripe_oms:
     assert captured.state == PaymentState.CAPTURED
 
 
-def test_yen_amounts_are_whole_yen(stripe_oms: OMS, stripe_api: FakeStripe) -> None:
+def test_yen_amounts_are_whole_yen(stripe_oms: OMS, stripe_api: StripeSandbox) -> None:
     order = place(stripe_oms, price="1500", currency="JPY")
     payment = stripe_oms.authorize_payment(order.id)
     intent = stripe_api.intents[payment.reference]
@@ -202,7 +204,7 @@ def test_yen_amounts_are_whole_yen(stripe_oms: OMS, stripe_api: FakeStripe) -> N
 
 
 def test_a_webhook_about_another_payment_intent_is_recorded_but_not_applied(
-    stripe_oms: OMS, stripe_api: FakeStripe, stripe_gateway: StripeGateway
+    stripe_oms: OMS, stripe_api: StripeSandbox, stripe_gateway: StripeGateway
 ) -> None:
     stripe_gateway.authorize(place(stripe_oms), Money("100.00", "EUR"), "default", "outside-the-oms")
     [event] = stripe_api.events_of("payment_intent.amount_capturable_updated")
@@ -210,7 +212,7 @@ def test_a_webhook_about_another_payment_intent_is_recorded_but_not_applied(
     assert applied is False and outcome.startswith("no payment with reference")
 
 
-def test_a_tampered_webhook_is_rejected_and_changes_nothing(stripe_oms: OMS, stripe_api: FakeStripe) -> None:
+def test_a_tampered_webhook_is_rejected_and_changes_nothing(stripe_oms: OMS, stripe_api: StripeSandbox) -> None:
     order = place(stripe_oms)
     payment = stripe_oms.authorize_payment(order.id)
     stripe_api.dashboard_capture(payment.reference, 1000)
@@ -223,7 +225,7 @@ def test_a_tampered_webhook_is_rejected_and_changes_nothing(stripe_oms: OMS, str
     assert stripe_oms.payments(order.id)[0].captured == Money("0.00", "EUR")
 
 
-def test_events_the_oms_does_not_need_are_ignored(stripe_oms: OMS, stripe_api: FakeStripe) -> None:
+def test_events_the_oms_does_not_need_are_ignored(stripe_oms: OMS, stripe_api: StripeSandbox) -> None:
     order = place(stripe_oms)
     payment = stripe_oms.pay(order.id)
     [event] = stripe_api.events_of("charge.captured")

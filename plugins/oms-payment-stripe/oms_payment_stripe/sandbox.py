@@ -1,8 +1,11 @@
-"""A local stand-in for the part of Stripe's HTTP API that the gateway uses, served on 127.0.0.1.
+"""Sandbox mode: an offline emulation of the part of Stripe's HTTP API that the gateway uses.
 
-It follows Stripe's documented request and response shapes and checks what Stripe checks:
+This is **not** Stripe's test mode. Stripe's test mode is Stripe itself, reached over the network with a
+``sk_test_...`` key; the sandbox is a stand-in that runs inside the process, for tests and demos that must work
+without a network and without a Stripe account. It follows Stripe's documented request and response shapes, and
+checks what Stripe checks:
 
-* ``Authorization: Bearer <secret key>`` (401 without a valid key);
+* ``Authorization: Bearer <secret key>`` (401 without the key the sandbox was given);
 * form-encoded bodies (``metadata[order_id]=...``), unknown parameters refused (400 ``parameter_unknown``);
 * ``Idempotency-Key``: the first response to a key is saved and replayed for the same request, and a key reused
   with other parameters is refused (400 ``idempotency_error``);
@@ -13,13 +16,23 @@ It follows Stripe's documented request and response shapes and checks what Strip
   whole krónur;
 * Stripe's test PaymentMethods: ``pm_card_visa`` and ``pm_card_mastercard`` succeed,
   ``pm_card_visa_chargeDeclined`` and ``pm_card_visa_chargeDeclinedInsufficientFunds`` are declined (402
-  ``card_error``), ``pm_card_threeDSecure2Required`` needs the customer (``requires_action``).
+  ``card_error``), ``pm_card_threeDSecure2Required`` needs the customer (``requires_action``); any other
+  PaymentMethod does not exist (400 ``resource_missing``).
 
-Every change makes an Event (``evt_...``) like the ones Stripe sends to webhook endpoints; :meth:`FakeStripe.signed`
-gives the headers and body of a delivery signed with an endpoint secret.
+Every change makes an Event (``evt_...``) like the ones Stripe sends to webhook endpoints, kept in
+:attr:`StripeSandbox.events`; :meth:`StripeSandbox.signed` gives the headers and body of a delivery signed with an
+endpoint secret, to feed to ``oms.handle_payment_webhook``. Nothing is delivered by itself.
 
-Message texts are the fake's own unless a comment says otherwise; tests should match codes and types, and only the
-words the gateway passes on.
+Two ways to reach it:
+
+* ``StripeGateway(sandbox=True)`` (or ``{"sandbox": True}`` in ``driver_config``): the gateway talks to its own
+  sandbox through :meth:`StripeSandbox.transport`, an ``httpx`` transport that never opens a socket. The sandbox
+  is ``gateway.sandbox``.
+* :meth:`StripeSandbox.start` serves it over HTTP on 127.0.0.1, for tests that want the real HTTP client and
+  server in the loop: point the gateway's ``api_base`` at :attr:`StripeSandbox.url`.
+
+Message texts are the sandbox's own unless a comment says otherwise; tests should match codes and types, and only
+the words the gateway passes on. The state lives in memory and is lost with the object.
 """
 
 from __future__ import annotations
@@ -34,10 +47,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
+import httpx
+
 from oms_payment_stripe.signature import signature_header
 
-API_KEY = "sk_test_fake_4eC39HqLyjWDarjtT1zdp7dc"
-WEBHOOK_SECRET = "whsec_test_fake_0123456789abcdef"
+#: The key a sandbox accepts unless it is given another one.
+API_KEY = "sk_test_sandbox_4eC39HqLyjWDarjtT1zdp7dc"
+#: A signing secret for the sandbox's webhook deliveries (any secret works: the gateway must be configured with it).
+WEBHOOK_SECRET = "whsec_test_sandbox_0123456789abcdef"
 
 ZERO_DECIMAL = {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf",
                 "xof", "xpf"}  # fmt: skip
@@ -88,8 +105,8 @@ def parse_form(body: str) -> dict[str, Any]:
     return result
 
 
-class FakeStripe:
-    """Stripe's API state (PaymentIntents, Charges, Refunds, Events) behind a local HTTP server."""
+class StripeSandbox:
+    """Stripe's API state (PaymentIntents, Charges, Refunds, Events), served in process or over local HTTP."""
 
     def __init__(self, api_key: str = API_KEY) -> None:
         self.api_key = api_key
@@ -109,20 +126,20 @@ class FakeStripe:
 
     # -- server ---------------------------------------------------------------------------------------------------
 
-    def start(self) -> FakeStripe:
-        fake = self
+    def start(self) -> StripeSandbox:
+        """Serve the sandbox over HTTP on 127.0.0.1 (a free port; see :attr:`url`) until :meth:`stop`."""
+        sandbox = self
 
         class Handler(BaseHTTPRequestHandler):
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length).decode("utf-8") if length else ""
                 headers = {k.lower(): v for k, v in self.headers.items()}
-                status, payload, extra = fake.handle(self.command, self.path, headers, body)
+                status, payload, extra = sandbox.handle(self.command, self.path, headers, body)
                 data = json.dumps(payload).encode("utf-8")
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
-                self.send_header("Request-Id", f"req_{next(fake._ids):014d}")
                 for name, value in extra.items():
                     self.send_header(name, value)
                 self.end_headers()
@@ -136,7 +153,7 @@ class FakeStripe:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-stripe", daemon=True
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="stripe-sandbox", daemon=True
         )
         self._thread.start()
         return self
@@ -150,11 +167,15 @@ class FakeStripe:
 
     @property
     def url(self) -> str:
-        assert self._server is not None, "start() the fake first"
+        assert self._server is not None, "start() the sandbox first"
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    # -- test controls ----------------------------------------------------------------------------------------------
+    def transport(self) -> SandboxTransport:
+        """An ``httpx`` transport that answers every request from this sandbox, in process: no socket is opened."""
+        return SandboxTransport(self)
+
+    # -- controls for tests and demos -------------------------------------------------------------------------------
 
     def fail_next(self, status: int = 500, *, after_executing: bool = False, count: int = 1) -> None:
         """Answer the next ``count`` POSTs with ``status`` and an ``api_error``.
@@ -206,54 +227,63 @@ class FakeStripe:
     def handle(
         self, method: str, path: str, headers: dict[str, str], body: str
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """Answer one request: ``(HTTP status, JSON object, extra response headers)``.
+
+        ``headers`` have lower-case names; ``body`` is the form-encoded text. Both ways of reaching the sandbox
+        (:meth:`transport`, :meth:`start`) come through here.
+        """
         with self._lock:
             record: dict[str, Any] = {"method": method, "path": path, "headers": headers, "body": body}
             self.requests.append(record)
-            self._request = {
-                "id": f"req_fake{len(self.requests):010d}",
-                "idempotency_key": headers.get("idempotency-key"),
-            }
+            request_id = f"req_sandbox{len(self.requests):010d}"
+            self._request = {"id": request_id, "idempotency_key": headers.get("idempotency-key")}
+            status, payload, extra = self._answer(method, path, headers, body, record)
+            return status, payload, {"Request-Id": request_id, **extra}
+
+    def _answer(
+        self, method: str, path: str, headers: dict[str, str], body: str, record: dict[str, Any]
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        try:
+            self._authenticate(headers)
+            if method == "POST" and headers.get("content-type", "").split(";")[0].strip() != (
+                "application/x-www-form-urlencoded"
+            ):
+                raise invalid("Request bodies must be form-encoded (application/x-www-form-urlencoded).")
             try:
-                self._authenticate(headers)
-                if method == "POST" and headers.get("content-type", "").split(";")[0].strip() != (
-                    "application/x-www-form-urlencoded"
-                ):
-                    raise invalid("Request bodies must be form-encoded (application/x-www-form-urlencoded).")
-                try:
-                    form = parse_form(body)
-                except ValueError:
-                    raise invalid("Invalid request body.") from None
-                record["form"] = form
-                if method != "POST":
-                    return 200, self._get(path), {}
-                if self._faults and not self._faults[0][1]:
-                    status, _ = self._faults.pop(0)
-                    raise StripeFailure(status, "api_error", "An unexpected error occurred (injected by the test).")
-                key = headers.get("idempotency-key")
-                if key is None:
-                    return *self._execute(path, form), {}
-                if len(key) > 255:
-                    raise invalid("Idempotency keys are up to 255 characters long.", param="Idempotency-Key")
-                saved = self._saved.get((self.api_key, key))
-                if saved is not None:
-                    saved_path, _body, saved_form, status, payload = saved
-                    if (saved_path, saved_form) != (path, form):
-                        raise StripeFailure(
-                            400,
-                            "idempotency_error",
-                            "Keys for idempotent requests can only be used with the same parameters they were "
-                            f"first used with. Try using a key other than '{key}' if you meant to execute a "
-                            "different request.",
-                        )
-                    return status, payload, {"Idempotent-Replayed": "true"}
-                status, payload = self._execute(path, form)
-                self._saved[(self.api_key, key)] = (path, body, form, status, payload)
-                return status, payload, {}
-            except StripeFailure as failure:
-                return failure.status, {"error": failure.error}, {}
-            finally:
-                # what happens later without a request (Dashboard, customer) has no request in its events
-                self._request = {"id": None, "idempotency_key": None}
+                form = parse_form(body)
+            except ValueError:
+                raise invalid("Invalid request body.") from None
+            record["form"] = form
+            if method != "POST":
+                return 200, self._get(path), {}
+            if self._faults and not self._faults[0][1]:
+                status, _ = self._faults.pop(0)
+                raise StripeFailure(status, "api_error", "An unexpected error occurred (injected).")
+            key = headers.get("idempotency-key")
+            if key is None:
+                return *self._execute(path, form), {}
+            if len(key) > 255:
+                raise invalid("Idempotency keys are up to 255 characters long.", param="Idempotency-Key")
+            saved = self._saved.get((self.api_key, key))
+            if saved is not None:
+                saved_path, _body, saved_form, status, payload = saved
+                if (saved_path, saved_form) != (path, form):
+                    raise StripeFailure(
+                        400,
+                        "idempotency_error",
+                        "Keys for idempotent requests can only be used with the same parameters they were "
+                        f"first used with. Try using a key other than '{key}' if you meant to execute a "
+                        "different request.",
+                    )
+                return status, payload, {"Idempotent-Replayed": "true"}
+            status, payload = self._execute(path, form)
+            self._saved[(self.api_key, key)] = (path, body, form, status, payload)
+            return status, payload, {}
+        except StripeFailure as failure:
+            return failure.status, {"error": failure.error}, {}
+        finally:
+            # what happens later without a request (Dashboard, customer) has no request in its events
+            self._request = {"id": None, "idempotency_key": None}
 
     def _authenticate(self, headers: dict[str, str]) -> None:
         auth = headers.get("authorization", "")
@@ -295,7 +325,7 @@ class FakeStripe:
     # -- objects ----------------------------------------------------------------------------------------------------
 
     def _id(self, prefix: str) -> str:
-        return f"{prefix}_3Fake{next(self._ids):016d}"
+        return f"{prefix}_3Sandbox{next(self._ids):014d}"
 
     def _intent(self, intent_id: str) -> dict[str, Any]:
         if intent_id not in self.intents:
@@ -412,7 +442,7 @@ class FakeStripe:
             "payment_method_types": form.get("payment_method_types", ["card"]),
             "status": "requires_payment_method" if "payment_method" not in form else "requires_confirmation",
         }
-        intent["client_secret"] = f"{intent['id']}_secret_fake"
+        intent["client_secret"] = f"{intent['id']}_secret_sandbox"
         if confirm == "true":
             pm = form.get("payment_method")
             if not pm:
@@ -581,3 +611,17 @@ class FakeStripe:
         self._event("charge.refunded", charge)
         self._event("refund.created", refund)
         return refund
+
+
+class SandboxTransport(httpx.BaseTransport):
+    """An ``httpx`` transport that hands each request to a :class:`StripeSandbox` instead of the network."""
+
+    def __init__(self, sandbox: StripeSandbox) -> None:
+        self.sandbox = sandbox
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        body = request.read().decode("utf-8")
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        path = request.url.raw_path.decode("ascii")
+        status, payload, extra = self.sandbox.handle(request.method, path, headers, body)
+        return httpx.Response(status, json=payload, headers=extra, request=request)
