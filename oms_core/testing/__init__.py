@@ -13,17 +13,25 @@ Use it from a plugin's ``conftest.py``::
 (tests taking the ``backend`` fixture run once per backend).
 
 A driver's tests subclass its contract suite (``ChannelContract``, ``PaymentGatewayContract``,
-``CarrierContract``, see :mod:`oms_core.testing.contracts`). The suites need pytest; they are imported on first
-use, so the builders work without it.
+``CarrierContract``, ``ErpAdapterContract``, see :mod:`oms_core.testing.contracts`). The suites need pytest; they
+are imported on first use, so the builders work without it.
 """
 
 from typing import Any
 
 from oms_core.testing.builders import address, draft, seed_catalogue
 
-__all__ = ["CarrierContract", "ChannelContract", "PaymentGatewayContract", "address", "draft", "seed_catalogue"]
+__all__ = [
+    "CarrierContract",
+    "ChannelContract",
+    "ErpAdapterContract",
+    "PaymentGatewayContract",
+    "address",
+    "draft",
+    "seed_catalogue",
+]
 
-_CONTRACTS = ("CarrierContract", "ChannelContract", "PaymentGatewayContract")
+_CONTRACTS = ("CarrierContract", "ChannelContract", "ErpAdapterContract", "PaymentGatewayContract")
 
 
 def __getattr__(name: str) -> Any:

@@ -29,17 +29,17 @@ make its contract fail.
 * :class:`PaymentGatewayContract` — fixtures ``gateway``; optional ``gateway_name``, ``payment_method``,
   ``webhook_payload``, ``tampered_webhook``.
 * :class:`CarrierContract` — fixture ``carrier``; optional ``parcel``.
+* :class:`ErpAdapterContract` — fixtures ``adapter``, ``backend_name``; optional ``erp_order_currency``.
 
 Fixtures the suite needs and does not define (``channel``, ``gateway``, ``carrier`` …) may live in the subclass or
 in a ``conftest.py``. Optional fixtures have defaults on the suite, so override them in the subclass.
-
-An ``ErpAdapter`` suite (``oms.adapters``) is not part of this kit yet.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import uuid
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -51,18 +51,19 @@ from oms_core.app import OMS
 from oms_core.defaults import sourcing
 from oms_core.domain.errors import PaymentError, ValidationError, WebhookRejected
 from oms_core.domain.fulfilment import Document, LabelResult, Parcel, Rate, ShipmentLine
-from oms_core.domain.inventory import StockLevel
+from oms_core.domain.inventory import Product, StockLevel
 from oms_core.domain.money import Money
 from oms_core.domain.order import LineDraft, Order, OrderDraft
-from oms_core.domain.party import Address
+from oms_core.domain.party import Address, Customer
 from oms_core.domain.payment import Payment, PaymentEvent, PaymentState
 from oms_core.domain.status import PaymentStatus
-from oms_core.drivers import CARRIERS, CHANNELS, PAYMENT_GATEWAYS, Carrier, Channel, PaymentGateway
+from oms_core.drivers import CARRIERS, CHANNELS, PAYMENT_GATEWAYS, Carrier, Channel, ErpAdapter, PaymentGateway
 from oms_core.testing.builders import address, draft, seed_catalogue
 
 __all__ = [
     "CarrierContract",
     "ChannelContract",
+    "ErpAdapterContract",
     "PaymentGatewayContract",
     "contract_oms",
     "default_parcel",
@@ -539,3 +540,103 @@ class CarrierContract:
         assert isinstance(document.content, bytes) and document.content, f"{document.filename} has no content"
         if document.media_type == "application/pdf" or document.filename.lower().endswith(".pdf"):
             assert document.content.startswith(b"%PDF"), f"{document.filename} is not a PDF"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# ERP / CRM adapters
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class ErpAdapterContract:
+    """What every ERP or CRM adapter (``oms.adapters``) must do, against a real (test) ERP.
+
+    Fixtures to provide:
+
+    * ``adapter``: the :class:`~oms_core.ErpAdapter` under test, connected to a test ERP that has at least one
+      active product with stock. It records its bindings in the OMS of the test's database: build it with an OMS
+      from ``make_oms`` (or the ``oms`` fixture), so that an OMS from ``make_oms`` sees them.
+    * ``backend_name``: the ``backend`` under which the adapter records its bindings (``"odoo:test"``).
+
+    Optional fixture (override it in the subclass):
+
+    * ``erp_order_currency``: the currency of the order the suite exports (default ``"EUR"``); the test ERP must
+      know it.
+
+    The customers and orders the suite exports carry a fresh token in their e-mail addresses and external ids, so
+    the suite may run many times against one ERP.
+    """
+
+    @pytest.fixture
+    def erp_order_currency(self) -> str:
+        return "EUR"
+
+    @staticmethod
+    def _token() -> str:
+        return uuid.uuid4().hex[:10]
+
+    def test_is_an_erp_adapter(self, adapter: ErpAdapter) -> None:
+        assert isinstance(adapter, ErpAdapter), f"{type(adapter).__name__} does not subclass oms_core.ErpAdapter"
+
+    def test_import_products_yields_products_with_skus(self, adapter: ErpAdapter) -> None:
+        products = list(adapter.import_products())
+        assert products, "the test ERP must have at least one product"
+        for product in products:
+            assert isinstance(product, Product), f"{product!r} is not a Product"
+            assert isinstance(product.sku, str) and product.sku.strip(), f"{product!r} has no SKU"
+            assert isinstance(product.name, str) and product.name.strip(), f"{product!r} has no name"
+        skus = [p.sku for p in products]
+        assert len(set(skus)) == len(skus), f"a SKU comes twice: {sorted(skus)}"
+        assert any(p.active for p in products), "the test ERP must have at least one active product"
+
+    def test_import_stock_yields_stock_levels(self, adapter: ErpAdapter) -> None:
+        levels = list(adapter.import_stock())
+        assert levels, "the test ERP must have stock for at least one product"
+        for level in levels:
+            assert isinstance(level, StockLevel), f"{level!r} is not a StockLevel"
+            assert isinstance(level.sku, str) and level.sku.strip(), f"{level!r} has no SKU"
+            assert isinstance(level.location, str) and level.location.strip(), f"{level!r} has no location"
+            for name in ("on_hand", "reserved"):
+                value = getattr(level, name)
+                assert isinstance(value, int) and not isinstance(value, bool), f"{level!r}: {name} is not an int"
+        keys = [(s.sku, s.location) for s in levels]
+        assert len(set(keys)) == len(keys), "a (sku, location) pair comes twice"
+        assert any(s.on_hand > 0 for s in levels), "the test ERP must have stock for at least one product"
+
+    def test_export_customer_is_idempotent(self, adapter: ErpAdapter) -> None:
+        token = self._token()
+        customer = Customer(
+            email=f"contract-{token}@example.com", name=f"Contract Customer {token}", external_id=f"contract-{token}"
+        )
+        first = adapter.export_customer(customer)
+        assert isinstance(first, str) and first.strip(), f"export_customer returned {first!r}, not the ERP's id"
+        again = adapter.export_customer(customer)
+        assert again == first, "exporting the same customer again must return the same ERP record"
+
+    def test_export_order_is_idempotent_and_bound(
+        self, adapter: ErpAdapter, backend_name: str, erp_order_currency: str, make_oms: Callable[..., OMS]
+    ) -> None:
+        """The order is placed and confirmed in an OMS on the test's database, exported twice: one ERP record,
+        bound to the order."""
+        products = [p for p in adapter.import_products() if p.active]
+        assert products, "the test ERP must have at least one active product"
+        sku = products[0].sku
+        oms = contract_oms(make_oms)
+        seed_catalogue(oms, {sku: {LOCATION: 10}})
+        token = self._token()
+        placed = oms.place_order(
+            draft(
+                f"contract-erp-{token}",
+                [(sku, 2, "12.50")],
+                currency=erp_order_currency,
+                customer=Customer(email=f"contract-{token}@example.com", name=f"Contract Customer {token}"),
+                shipping_address=german_address(),
+            )
+        )
+        order = oms.confirm_order(placed.id)
+        first = adapter.export_order(order)
+        assert isinstance(first, str) and first.strip(), f"export_order returned {first!r}, not the ERP's id"
+        again = adapter.export_order(oms.get_order(order.id))
+        assert again == first, "exporting the same order again must return the same ERP record, not a second one"
+        binding = oms.binding(backend_name, "order", local_id=order.id)
+        assert binding is not None, f"no binding ({backend_name!r}, 'order', {order.id}) after the export"
+        assert binding.remote_id == first, f"the binding points at {binding.remote_id}, the export said {first}"
