@@ -36,7 +36,7 @@ from oms_core.domain.order import Order, OrderDraft, TimelineEntry
 from oms_core.domain.payment import Payment, PaymentEvent, Refund
 from oms_core.domain.returns import Return
 from oms_core.domain.status import TRANSITIONS
-from oms_core.drivers import CARRIERS, CHANNELS, PAYMENT_GATEWAYS, Driver
+from oms_core.drivers import ADAPTERS, CARRIERS, CHANNELS, PAYMENT_GATEWAYS, Driver
 from oms_core.plugins import Drivers, call_each, create_plugin_manager, plugin_summary
 from oms_core.services import bindings, fulfilment, inventory, ordering, payments, returns
 from oms_core.services.context import Context, Settings
@@ -642,6 +642,16 @@ class OMS:
             return [(code, int(on_hand), int(reserved)) for code, on_hand, reserved in c.execute(q)]
 
         return self._read(total)
+
+    def erp_sync(self, adapter: str) -> Any:
+        """Run the ``sync(oms)`` of the ERP adapter ``adapter``: products and stock in, deliveries back, pending
+        orders out, as the adapter defines it. Returns the adapter's report (an attrs object of counts and
+        problems)."""
+        driver = self.drivers.get(ADAPTERS, adapter)
+        sync = getattr(driver, "sync", None)
+        if not callable(sync):
+            raise ConfigurationError(f"the {adapter} adapter offers no sync(oms); see its documentation")
+        return sync(self)
 
     # -- external-id bindings (ERP/CRM adapters) ----------------------------------------------------------------
 

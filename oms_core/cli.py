@@ -27,6 +27,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
+import attrs
 import click
 from rich.console import Console
 from rich.markup import escape
@@ -634,6 +635,39 @@ def worker(ctx: click.Context, batch: int, poll: float, once: bool, max_seconds:
         f"{done} deliveries attempted; now {counts['delivered']} delivered, {counts['pending']} pending, "
         f"{counts['dead']} dead"
     )
+
+
+@cli.group()
+def erp() -> None:
+    """ERP and CRM adapters (configure them with --driver-config)."""
+
+
+@erp.command("sync")
+@click.argument("adapter")
+@click.pass_context
+def erp_sync(ctx: click.Context, adapter: str) -> None:
+    """Products and stock in, deliveries back, pending orders out, through ADAPTER (e.g. odoo, tryton).
+
+    Prints what moved and every record skipped with its reason; exit 1 when any was skipped.
+    """
+    oms = _open(ctx)
+    console = _console()
+    with console.status(f"Synchronising with {adapter}..."):
+        report = oms.erp_sync(adapter)
+    values = attrs.asdict(report, recurse=False) if attrs.has(type(report)) else dict(vars(report))
+    problems = [p for v in values.values() if isinstance(v, list | tuple) for p in v]
+    table = Table(title=f"{adapter} sync")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for name, value in values.items():
+        if isinstance(value, int) and not isinstance(value, bool):
+            table.add_row(name.replace("_", " "), str(value))
+    table.add_row("records skipped", str(len(problems)))
+    console.print(table)
+    for problem in problems:
+        _err_console().print(f"[yellow]skipped:[/] {escape(str(problem))}", soft_wrap=True)
+    if problems:
+        ctx.exit(1)
 
 
 @cli.group(invoke_without_command=True)
