@@ -3,6 +3,7 @@
 The public API is what this module exports (and ``oms_core.testing``); plugins import nothing else.
 """
 
+from oms_core import payload
 from oms_core.app import OMS, ImportResult
 from oms_core.domain.bindings import Binding
 from oms_core.domain.errors import (
@@ -85,5 +86,5 @@ __all__ = [
     "Product", "Rate", "Refund", "Reservation", "Return", "ReturnLine", "ReturnState", "RuleRejected",
     "Settings", "Shipment", "ShipmentLine", "ShipmentState", "ShortStockPolicy", "StockLevel", "StockProblem",
     "TimelineEntry", "Totals", "TrackingEvent", "ValidationError", "ValidationErrors", "WebhookRejected",
-    "hookimpl",
+    "hookimpl", "payload",
 ]  # fmt: skip

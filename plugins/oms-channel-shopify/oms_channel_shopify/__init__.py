@@ -7,13 +7,9 @@ shapes OMS stock levels as Shopify inventory levels. See the README for the fiel
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
-import hmac
-import json
 from collections.abc import Iterable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from oms_core import (
@@ -21,17 +17,32 @@ from oms_core import (
     Channel,
     Customer,
     LineDraft,
-    Money,
     OrderDraft,
     StockLevel,
     ValidationError,
-    WebhookRejected,
+    payload,
 )
 
 __all__ = ["HMAC_HEADER", "ORDER_TOPICS", "TOPIC_HEADER", "WEBHOOK_ID_HEADER", "ShopifyChannel"]
 
 CHANNEL = "shopify"
 ENTITY = "order"
+
+
+# the payload readers every connector needs come from the core (errors name the field path)
+header = payload.header
+_raw = payload.raw_bytes
+_at = payload.field_path
+_money = payload.money
+_list = payload.as_list
+_object = payload.as_object
+_text = payload.text
+_currency = payload.currency
+
+
+def _load(body: bytes | str) -> Any:
+    return payload.load_json(body, ENTITY)
+
 
 HMAC_HEADER = "X-Shopify-Hmac-Sha256"
 TOPIC_HEADER = "X-Shopify-Topic"
@@ -50,21 +61,6 @@ ORDER_TOPICS = frozenset(
         "orders/partially_fulfilled",
     }
 )
-
-
-def header(headers: Mapping[str, str] | None, name: str) -> str | None:
-    """A header's value, found case-insensitively; WSGI-style keys (``HTTP_X_SHOPIFY_TOPIC``) work too."""
-    if not headers:
-        return None
-    wanted = name.lower()
-    for key, value in headers.items():
-        if key.lower().replace("_", "-").removeprefix("http-") == wanted:
-            return value
-    return None
-
-
-def _raw(body: bytes | bytearray | memoryview | str) -> bytes:
-    return body.encode("utf-8") if isinstance(body, str) else bytes(body)
 
 
 class ShopifyChannel(Channel):
@@ -90,15 +86,7 @@ class ShopifyChannel(Channel):
 
     def verify(self, headers: Mapping[str, str], body: bytes) -> None:
         """Check ``X-Shopify-Hmac-Sha256``: base64 of HMAC-SHA256 over the raw body, keyed with the secret."""
-        if not self.secret:
-            raise WebhookRejected(CHANNEL, "no webhook secret is configured")
-        given = header(headers, HMAC_HEADER)
-        if not given:
-            raise WebhookRejected(CHANNEL, f"the {HMAC_HEADER} header is missing")
-        digest = hmac.new(self.secret.encode("utf-8"), _raw(body), hashlib.sha256).digest()
-        expected = base64.b64encode(digest)
-        if not hmac.compare_digest(expected, given.strip().encode("utf-8", "replace")):
-            raise WebhookRejected(CHANNEL, f"the {HMAC_HEADER} signature does not match the body")
+        payload.verify_hmac_sha256_base64(CHANNEL, self.secret, headers, HMAC_HEADER, body)
 
     def parse_orders(self, body: bytes, headers: Mapping[str, str] | None = None) -> list[OrderDraft]:
         """Drafts from a webhook body (one order), ``{"order": {...}}`` or ``{"orders": [...]}``.
@@ -165,47 +153,6 @@ class ShopifyChannel(Channel):
 # -- reading the payload ----------------------------------------------------------------------------------------
 
 
-def _load(body: bytes | str) -> Any:
-    # parse_float=Decimal: a JSON number such as 0.06 becomes Decimal("0.06") as written, never a float.
-    try:
-        return json.loads(_raw(body), parse_float=Decimal)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValidationError(ENTITY, "body", f"is not valid JSON ({exc})") from None
-
-
-def _at(prefix: str, name: str) -> str:
-    return f"{prefix}.{name}" if prefix else name
-
-
-def _money(value: Any, path: str) -> Decimal:
-    """A non-negative amount from a JSON string (Shopify's money format) or number (read as Decimal)."""
-    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
-        raise ValidationError(ENTITY, path, "is not a decimal amount", value)
-    try:
-        amount = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
-    except InvalidOperation:
-        raise ValidationError(ENTITY, path, f"{value!r} is not a decimal amount", value) from None
-    if not amount.is_finite():
-        raise ValidationError(ENTITY, path, f"{value!r} is not a finite amount", value)
-    if amount < 0:
-        raise ValidationError(ENTITY, path, "must not be negative", value)
-    return amount
-
-
-def _list(value: Any, path: str) -> list[Any]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise ValidationError(ENTITY, path, "must be a list", value)
-    return value
-
-
-def _object(value: Any, path: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise ValidationError(ENTITY, path, "must be an object", value)
-    return value
-
-
 def _sum(items: list[Any], path: str, field: str) -> Decimal:
     """The sum of ``item[field]`` over a list such as ``tax_lines`` or ``discount_allocations``."""
     total = Decimal(0)
@@ -214,27 +161,10 @@ def _sum(items: list[Any], path: str, field: str) -> Decimal:
     return total
 
 
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
 def _external_id(value: Any, path: str) -> str:
     if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip():
         raise ValidationError(ENTITY, path, "is required (the Shopify order id)", value)
     return str(value).strip()
-
-
-def _currency(value: Any, path: str) -> str:
-    if not isinstance(value, str):
-        raise ValidationError(ENTITY, path, "is required (an ISO 4217 currency code)", value)
-    try:
-        Money.zero(value.strip())
-    except ValidationError:
-        raise ValidationError(ENTITY, path, f"{value!r} is not an ISO 4217 currency code", value) from None
-    return value.strip()
 
 
 def _timestamp(value: Any, path: str) -> dt.datetime | None:

@@ -7,15 +7,11 @@ and shapes OMS stock levels as WooCommerce product stock updates. See the README
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
-import hmac
 import html
-import json
 import re
 from collections.abc import Iterable, Mapping
-from decimal import ROUND_CEILING, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from oms_core import (
@@ -27,13 +23,29 @@ from oms_core import (
     OrderDraft,
     StockLevel,
     ValidationError,
-    WebhookRejected,
+    payload,
 )
 
 __all__ = ["ORDER_TOPICS", "SIGNATURE_HEADER", "TOPIC_HEADER", "WooCommerceChannel", "is_ping", "split_line"]
 
 CHANNEL = "woocommerce"
 ENTITY = "order"
+
+
+# the payload readers every connector needs come from the core (errors name the field path)
+header = payload.header
+_raw = payload.raw_bytes
+_at = payload.field_path
+_money = payload.money
+_list = payload.as_list
+_object = payload.as_object
+_text = payload.text
+_currency = payload.currency
+
+
+def _load(body: bytes | str) -> Any:
+    return payload.load_json(body, ENTITY)
+
 
 SIGNATURE_HEADER = "X-WC-Webhook-Signature"
 TOPIC_HEADER = "X-WC-Webhook-Topic"
@@ -46,21 +58,6 @@ ORDER_TOPICS = frozenset({"order.created", "order.updated", "order.restored"})
 
 _PING = re.compile(rb"\s*webhook_id=\d+\s*")
 _UNIT = Decimal("0.0001")
-
-
-def header(headers: Mapping[str, str] | None, name: str) -> str | None:
-    """A header's value, found case-insensitively; WSGI-style keys (``HTTP_X_WC_WEBHOOK_TOPIC``) work too."""
-    if not headers:
-        return None
-    wanted = name.lower()
-    for key, value in headers.items():
-        if key.lower().replace("_", "-").removeprefix("http-") == wanted:
-            return value
-    return None
-
-
-def _raw(body: bytes | bytearray | memoryview | str) -> bytes:
-    return body.encode("utf-8") if isinstance(body, str) else bytes(body)
 
 
 def is_ping(body: bytes | str) -> bool:
@@ -103,15 +100,7 @@ class WooCommerceChannel(Channel):
         """
         if is_ping(body):
             return
-        if not self.secret:
-            raise WebhookRejected(CHANNEL, "no webhook secret is configured")
-        given = header(headers, SIGNATURE_HEADER)
-        if not given:
-            raise WebhookRejected(CHANNEL, f"the {SIGNATURE_HEADER} header is missing")
-        digest = hmac.new(self.secret.encode("utf-8"), _raw(body), hashlib.sha256).digest()
-        expected = base64.b64encode(digest)
-        if not hmac.compare_digest(expected, given.strip().encode("utf-8", "replace")):
-            raise WebhookRejected(CHANNEL, f"the {SIGNATURE_HEADER} signature does not match the body")
+        payload.verify_hmac_sha256_base64(CHANNEL, self.secret, headers, SIGNATURE_HEADER, body)
 
     def parse_orders(self, body: bytes, headers: Mapping[str, str] | None = None) -> list[OrderDraft]:
         """Drafts from a webhook body or REST response: one order object, or a list of them (``GET /orders``).
@@ -149,66 +138,6 @@ class WooCommerceChannel(Channel):
 
 
 # -- reading the payload ----------------------------------------------------------------------------------------
-
-
-def _load(body: bytes | str) -> Any:
-    # parse_float=Decimal: a JSON number (WooCommerce's line "price" is one) becomes a Decimal, never a float.
-    try:
-        return json.loads(_raw(body), parse_float=Decimal)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValidationError(ENTITY, "body", f"is not valid JSON ({exc})") from None
-
-
-def _at(prefix: str, name: str) -> str:
-    if not prefix:
-        return name
-    return f"{prefix}{name}" if name.startswith("[") else f"{prefix}.{name}"
-
-
-def _money(value: Any, path: str) -> Decimal:
-    """A non-negative amount from a JSON string (WooCommerce's money format) or number (read as Decimal)."""
-    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
-        raise ValidationError(ENTITY, path, "is not a decimal amount", value)
-    try:
-        amount = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
-    except InvalidOperation:
-        raise ValidationError(ENTITY, path, f"{value!r} is not a decimal amount", value) from None
-    if not amount.is_finite():
-        raise ValidationError(ENTITY, path, f"{value!r} is not a finite amount", value)
-    if amount < 0:
-        raise ValidationError(ENTITY, path, "must not be negative", value)
-    return amount
-
-
-def _list(value: Any, path: str) -> list[Any]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise ValidationError(ENTITY, path, "must be a list", value)
-    return value
-
-
-def _object(value: Any, path: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise ValidationError(ENTITY, path, "must be an object", value)
-    return value
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _currency(value: Any, path: str) -> str:
-    if not isinstance(value, str):
-        raise ValidationError(ENTITY, path, "is required (an ISO 4217 currency code)", value)
-    try:
-        Money.zero(value.strip())
-    except ValidationError:
-        raise ValidationError(ENTITY, path, f"{value!r} is not an ISO 4217 currency code", value) from None
-    return value.strip()
 
 
 def _timestamp_gmt(value: Any, path: str) -> dt.datetime | None:
