@@ -75,28 +75,31 @@ def ship(
     if not isinstance(label, LabelResult):
         raise ValidationError("shipment", "carrier", f"{carrier} returned {type(label).__name__}, not a LabelResult")
     t = uow.t
-    shipment_id = uow.conn.execute(
-        sa.insert(t.shipments)
-        .values(
-            order_id=order.id,
-            location=location,
-            carrier=carrier,
-            service=label.service or service,
-            tracking_number=label.tracking_number,
-            state=ShipmentState.SHIPPED.value,
-            cost=label.cost.amount if label.cost else None,
-            currency=label.cost.currency if label.cost else None,
-            created_at=uow.now,
-            shipped_at=uow.now,
-        )
-        .returning(t.shipments.c.id)
+    shipment_id = uow.run(
+        "insert_shipment",
+        lambda t: t.shipments.insert().returning(t.shipments.c.id),
+        {
+            "order_id": order.id,
+            "location": location,
+            "carrier": carrier,
+            "service": label.service or service,
+            "tracking_number": label.tracking_number,
+            "state": ShipmentState.SHIPPED.value,
+            "cost": label.cost.amount if label.cost else None,
+            "currency": label.cost.currency if label.cost else None,
+            "created_at": uow.now,
+            "shipped_at": uow.now,
+        },
+        columns=True,
     ).scalar_one()
-    uow.conn.execute(
-        t.shipment_lines.insert(),
+    uow.run_many(
+        "insert_shipment_lines",
+        lambda t: t.shipment_lines.insert(),
         [
             {"shipment_id": shipment_id, "line_id": sl.line_id, "sku": sl.sku, "quantity": sl.quantity}
             for sl in shipment_lines
         ],
+        columns=True,
     )
     if label.documents:
         uow.conn.execute(
@@ -246,14 +249,10 @@ def _consume(
         line.quantity_shipped += qty
     if taken:
         r = uow.t.reservations
-        uow.conn.execute(
-            uow.t.stmt(
-                "ship_reservations",
-                lambda t: (
-                    sa.update(r)
-                    .where(r.c.id == sa.bindparam("_id"))
-                    .values(shipped=r.c.shipped + sa.bindparam("_take"))
-                ),
+        uow.run_many(
+            "ship_reservations",
+            lambda t: (
+                sa.update(r).where(r.c.id == sa.bindparam("_id")).values(shipped=r.c.shipped + sa.bindparam("_take"))
             ),
             taken,
         )

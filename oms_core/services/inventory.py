@@ -103,8 +103,9 @@ def change_on_hand(
     """
     s, pr = uow.t.stock, uow.t.products
     kind = "consume" if consume_reserved else "decrease" if delta < 0 else "increase"
-    row = uow.conn.execute(
-        uow.t.stmt(("change_on_hand", kind), _change_on_hand_statement(kind)),
+    row = uow.run(
+        ("change_on_hand", kind),
+        _change_on_hand_statement(kind),
         {"p_sku": sku, "p_location": location, "delta": delta},
     ).first()
     threshold = row[2] if row is not None else None
@@ -227,16 +228,16 @@ def reserve(uow: UnitOfWork, line_id: int, order_id: int, sku: str, allocation: 
     Each attempt is one conditional UPDATE (``available >= q``), so nothing can oversell. When another
     transaction took stock since the sourcing plan was made, it retries with what is still available.
     """
-    update = uow.t.stmt("reserve", _reserve_statement)
-    insert = uow.t.stmt("insert_reservation", lambda t: t.reservations.insert())
     q = allocation.quantity
     while q > 0:
-        row = uow.conn.execute(update, {"p_sku": sku, "p_location": allocation.location, "q": q}).first()
+        row = uow.run("reserve", _reserve_statement, {"p_sku": sku, "p_location": allocation.location, "q": q}).first()
         if row is not None:
-            uow.conn.execute(
-                insert,
+            uow.run(
+                "insert_reservation",
+                lambda t: t.reservations.insert(),
                 {"order_id": order_id, "line_id": line_id, "sku": sku, "location": allocation.location,
                  "quantity": q, "shipped": 0, "released": 0},
+                columns=True,
             )  # fmt: skip
             _announce_low(uow, StockLevel(sku, allocation.location, row.on_hand, row.reserved), row[2])
             return q
@@ -331,7 +332,9 @@ def verify(uow: UnitOfWork) -> list[StockProblem]:
 
 
 def require_location(uow: UnitOfWork, code: str) -> Location:
-    row = uow.conn.execute(sa.select(uow.t.locations).where(uow.t.locations.c.code == code)).first()
+    row = uow.run(
+        "location", lambda t: sa.select(t.locations).where(t.locations.c.code == sa.bindparam("code")), {"code": code}
+    ).first()
     if row is None:
         raise NotFound("location", code, "code")
     return location_from_row(row)

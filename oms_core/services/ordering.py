@@ -142,15 +142,16 @@ def _insert(uow: UnitOfWork, draft: OrderDraft, fingerprint: str, content: dict)
         "version": 1,
     }
     dialect_insert = postgresql.insert if uow.dialect == "postgresql" else sqlite.insert
-    insert = t.stmt(
+    order_id = uow.run(
         ("insert_order", uow.dialect),
         lambda t: (
             dialect_insert(t.orders)
             .on_conflict_do_nothing(index_elements=["channel", "external_id"])
             .returning(t.orders.c.id)
         ),
-    )
-    order_id = uow.conn.execute(insert, header).scalar()
+        header,
+        columns=True,
+    ).scalar()
     if order_id is None:
         # another transaction placed the same external id between our look-up and our insert
         existing = repo.find_order_id(uow.conn, t, draft.channel, draft.external_id)
