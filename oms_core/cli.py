@@ -6,12 +6,9 @@ and the reason, and the command exits with status 1.
 
 from __future__ import annotations
 
-import base64
 import csv
 import dataclasses
 import datetime as dt
-import hashlib
-import hmac
 import io
 import json
 import random
@@ -59,6 +56,7 @@ from oms_core import (
     ValidationError,
     ValidationErrors,
     hookimpl,
+    payload,
 )
 from oms_core.worker import run_worker
 
@@ -1104,7 +1102,7 @@ class Demo:
             else [],
         }
         body = json.dumps(order, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        signature = base64.b64encode(hmac.new(SHOPIFY_SECRET.encode(), body, hashlib.sha256).digest()).decode()
+        signature = payload.sign_hmac_sha256_base64(SHOPIFY_SECRET, body)
         headers = {
             "Content-Type": "application/json",
             "X-Shopify-Topic": "orders/create",
@@ -1203,7 +1201,7 @@ class Demo:
             "refunds": [],
         }
         body = json.dumps(order, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        signature = base64.b64encode(hmac.new(WOOCOMMERCE_SECRET.encode(), body, hashlib.sha256).digest()).decode()
+        signature = payload.sign_hmac_sha256_base64(WOOCOMMERCE_SECRET, body)
         headers = {
             "Content-Type": "application/json",
             "User-Agent": "WooCommerce/8.9.1 Hookshot (WordPress/6.5.3)",

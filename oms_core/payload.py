@@ -32,6 +32,7 @@ __all__ = [
     "load_json",
     "money",
     "raw_bytes",
+    "sign_hmac_sha256_base64",
     "text",
     "verify_hmac_sha256_base64",
 ]
@@ -119,6 +120,11 @@ def currency(value: Any, path: str, entity: str = "order") -> str:
     return code
 
 
+def sign_hmac_sha256_base64(secret: str, body: bytes | str) -> str:
+    """The base64 HMAC-SHA256 of the raw ``body`` keyed with ``secret`` (what a shop puts in its signature header)."""
+    return base64.b64encode(hmac.new(secret.encode("utf-8"), raw_bytes(body), hashlib.sha256).digest()).decode("ascii")
+
+
 def verify_hmac_sha256_base64(
     source: str, secret: str, headers: Mapping[str, str] | None, header_name: str, body: bytes | str
 ) -> None:
@@ -132,6 +138,6 @@ def verify_hmac_sha256_base64(
     given = header(headers, header_name)
     if not given:
         raise WebhookRejected(source, f"the {header_name} header is missing")
-    expected = base64.b64encode(hmac.new(secret.encode("utf-8"), raw_bytes(body), hashlib.sha256).digest())
+    expected = sign_hmac_sha256_base64(secret, body).encode("ascii")
     if not hmac.compare_digest(expected, given.strip().encode("utf-8", "replace")):
         raise WebhookRejected(source, f"the {header_name} signature does not match the body")
