@@ -6,6 +6,10 @@ therefore compiled once per dialect and parameter set, and executed directly on 
 work's own connection — inside the same transaction. The SQL is still written with SQLAlchemy Core (so prefixes,
 schemas and dialects are honoured) and values still go through SQLAlchemy's own bind and result processors (exact
 amounts, UTC times, JSON), so what is stored is byte for byte what the Core path stores.
+
+One difference remains: an error the database raises here (a constraint, a lock) surfaces as the driver's own
+exception (``sqlite3`` / ``psycopg``), not wrapped in ``sqlalchemy.exc``. The use cases check everything before they
+write, so such an error means a bug or a broken database; it rolls the use case back like any other.
 """
 
 from __future__ import annotations
