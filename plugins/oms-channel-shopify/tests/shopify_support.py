@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 from pathlib import Path
 from typing import Any
+
+from oms_core import payload as payload_tools
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SECRET = "test-app-client-secret"
@@ -24,7 +23,7 @@ def data(name: str) -> Any:
 
 def sign(body: bytes, secret: str = SECRET) -> str:
     """``X-Shopify-Hmac-Sha256`` for ``body``: base64 of the HMAC-SHA256 digest."""
-    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+    return payload_tools.sign_hmac_sha256_base64(secret, body)
 
 
 def webhook_headers(body: bytes, topic: str = "orders/create", secret: str = SECRET) -> dict[str, str]:
