@@ -267,8 +267,12 @@ class Floor:
             "INSERT INTO {p}shipment_lines (shipment_id, line_id, sku, quantity) VALUES (:sh, :l, :s, :q)",
             [{"sh": shipment_id, "l": line_id, "s": s, "q": q} for line_id, s, q in lines],
         )
+        self.cur.execute(self.sql("SELECT id, line_id FROM {p}reservations WHERE order_id = :o"), {"o": order_id})
+        reservation = {line_id: res_id for res_id, line_id in self.cur.fetchall()}
         for line_id, sku, qty in sorted(lines, key=lambda x: x[1]):  # the OMS lock order
-            self.run("UPDATE {p}reservations SET shipped = shipped + :q WHERE line_id = :l", {"q": qty, "l": line_id})
+            self.run(
+                "UPDATE {p}reservations SET shipped = shipped + :q WHERE id = :r", {"q": qty, "r": reservation[line_id]}
+            )
             if (
                 self.run(
                     "UPDATE {p}stock SET on_hand = on_hand - :q, reserved = reserved - :q WHERE sku = :s AND "
