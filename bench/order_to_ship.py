@@ -31,8 +31,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from oms_core import OMS, Address, Customer, LineDraft, OrderDraft
+from oms_core import OMS, Address, Customer, LineDraft, OrderDraft, hookimpl
+from oms_core.domain.events import EVENT_NAMES, new_event_id
 from oms_core.storage.engine import create_engine, normalise_url
+from oms_core.storage.tables import NAMES
 
 PRODUCTS = [f"SKU-{i:03d}" for i in range(50)]
 PRICE = Decimal("12.50")
@@ -71,8 +73,29 @@ def setup_oms(url: str, synchronous: str) -> OMS:
     return oms
 
 
-def run_oms(url: str, synchronous: str, mode: str, lines: list[list[tuple[str, int]]], indices: list[int]) -> None:
-    oms = OMS.open(url, migrate=False, sqlite_synchronous=synchronous)
+class Listener:
+    """``--reactions``: a reaction plugin subscribed to every event, so each is stored with a delivery.
+
+    Deliveries are left pending (``inline_dispatch=False``): delivering them is ``bench/workers.py``'s workload.
+    """
+
+    oms_plugin_name = "w1_listener"
+
+
+for _name in EVENT_NAMES:
+    setattr(Listener, _name, hookimpl(specname=_name)(lambda self, event: None))
+
+
+def run_oms(
+    url: str,
+    synchronous: str,
+    reactions: bool,
+    mode: str,
+    lines: list[list[tuple[str, int]]],
+    indices: list[int],
+) -> None:
+    plugins = [Listener()] if reactions else []
+    oms = OMS.open(url, migrate=False, sqlite_synchronous=synchronous, plugins=plugins, inline_dispatch=False)
     drafts = [make_draft(i, lines[i]) for i in indices]
     if mode == "per-order":
         for d in drafts:
@@ -101,8 +124,9 @@ def run_oms(url: str, synchronous: str, mode: str, lines: list[list[tuple[str, i
 class Floor:
     """Hand-written SQL on a raw DB-API connection, statement for statement what the OMS writes."""
 
-    def __init__(self, backend: str, dsn: str, synchronous: str) -> None:
+    def __init__(self, backend: str, dsn: str, synchronous: str, reactions: bool) -> None:
         self.backend = backend
+        self.reactions = reactions
         if backend == "sqlite":
             import sqlite3
 
@@ -150,12 +174,20 @@ class Floor:
         )
 
     def events(self, order_id: int, names: list[str], now: Any) -> None:
+        """Events are stored only when a reaction handler subscribes (``--reactions``), each with its delivery."""
+        if not self.reactions:
+            return
+        rows = [
+            {"id": new_event_id(), "n": n, "o": order_id, "p": self.json({"order_id": order_id}), "at": now}
+            for n in names
+        ]
         self.many(
-            "INSERT INTO {p}events (id, name, order_id, payload, occurred_at) VALUES (:id, :n, :o, :p, :at)",
-            [
-                {"id": uuid.uuid4().hex, "n": n, "o": order_id, "p": self.json({"order_id": order_id}), "at": now}
-                for n in names
-            ],
+            "INSERT INTO {p}events (id, name, order_id, payload, occurred_at) VALUES (:id, :n, :o, :p, :at)", rows
+        )
+        self.many(
+            "INSERT INTO {p}deliveries (event_id, handler, status, attempts, next_attempt_at) "
+            "VALUES (:id, 'w1_listener', 'pending', 0, :at)",
+            rows,
         )
 
     def place(self, i: int, lines: list[tuple[str, int]]) -> int:
@@ -307,9 +339,15 @@ class Floor:
 
 
 def run_floor(
-    backend: str, dsn: str, synchronous: str, mode: str, lines: list[list[tuple[str, int]]], indices: list[int]
+    backend: str,
+    dsn: str,
+    synchronous: str,
+    reactions: bool,
+    mode: str,
+    lines: list[list[tuple[str, int]]],
+    indices: list[int],
 ) -> None:
-    f = Floor(backend, dsn, synchronous)
+    f = Floor(backend, dsn, synchronous, reactions)
     if mode == "per-order":
         for i in indices:
             f.begin()
@@ -386,6 +424,16 @@ def check(engine: sa.Engine, lines: list[list[tuple[str, int]]], schema: str | N
     return problems
 
 
+def row_counts(engine: sa.Engine) -> dict[str, int]:
+    with engine.connect() as c:
+        return {name: c.execute(sa.text(f"SELECT count(*) FROM {PREFIX}{name}")).scalar_one() for name in NAMES}
+
+
+def same_rows(oms: dict[str, int], floor: dict[str, int]) -> list[str]:
+    """The floor is only a floor if it writes what the OMS writes: the row count of every table must agree."""
+    return [f"floor wrote {floor[n]} {n} rows, the OMS {oms[n]}" for n in NAMES if oms[n] != floor[n]]
+
+
 class Databases:
     """Fresh databases for one run: two SQLite files, or two PostgreSQL databases created and dropped here."""
 
@@ -430,6 +478,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--orders", type=int, default=1000)
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--sqlite-synchronous", choices=["NORMAL", "FULL"], default="NORMAL")
+    ap.add_argument(
+        "--reactions",
+        action="store_true",
+        help="subscribe a reaction plugin to every event, so that every event is stored with a delivery",
+    )
     args = ap.parse_args(argv)
     if args.workers > 1 and args.backend != "postgres":
         ap.error("--workers needs --backend postgres (SQLite has one writer)")
@@ -439,21 +492,25 @@ def main(argv: list[str] | None = None) -> int:
         oms_url = dbs.new("oms")
         oms = setup_oms(oms_url, args.sqlite_synchronous)
         oms.close()
-        seconds = timed(run_oms, (oms_url, args.sqlite_synchronous, args.mode, lines), args.workers, args.orders)
+        seconds = timed(
+            run_oms, (oms_url, args.sqlite_synchronous, args.reactions, args.mode, lines), args.workers, args.orders
+        )
         engine = create_engine(oms_url)
         problems = check(engine, lines)
+        oms_rows = row_counts(engine)
         engine.dispose()
 
         floor_url = dbs.new("floor")
         setup_oms(floor_url, args.sqlite_synchronous).close()  # same schema, same catalogue and stock
         floor_seconds = timed(
             run_floor,
-            (args.backend, dbs.raw_dsn(floor_url), args.sqlite_synchronous, args.mode, lines),
+            (args.backend, dbs.raw_dsn(floor_url), args.sqlite_synchronous, args.reactions, args.mode, lines),
             args.workers,
             args.orders,
         )
         engine = create_engine(floor_url)
         problems += [f"floor: {x}" for x in check(engine, lines)]
+        problems += same_rows(oms_rows, row_counts(engine))
         engine.dispose()
     finally:
         dbs.drop()
@@ -473,6 +530,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     if args.backend == "sqlite":
         result["sqlite_synchronous"] = args.sqlite_synchronous
+    if args.reactions:
+        result["reactions"] = True
     if problems:
         print("W1 run void:", *problems, sep="\n  ", file=sys.stderr)
         result["void"] = problems

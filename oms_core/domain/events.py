@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
+import os
+import time
 from typing import Any
 
 import attrs
@@ -33,6 +34,18 @@ EVENT_NAMES = (
 )
 
 
+def new_event_id() -> str:
+    """A 32-hex-digit id that sorts by creation time (the UUIDv7 layout: 48 bits of Unix milliseconds, then random).
+
+    Time-ordered ids make every new event row land at the end of the events table's key index instead of on a
+    random page, so a commit writes one index page for its events rather than one per event.
+    """
+    rand = int.from_bytes(os.urandom(10), "big")
+    value = (time.time_ns() // 1_000_000) << 80 | 0x7 << 76 | (rand >> 4) & ((1 << 76) - 1)
+    value = value & ~(0xC << 60) | (0x8 << 60)  # the RFC 9562 variant bits
+    return f"{value:032x}"
+
+
 @attrs.frozen
 class Event:
     """An event. ``id`` is stable across redeliveries, so a handler can use it to act only once."""
@@ -40,6 +53,6 @@ class Event:
     name: str
     payload: dict[str, Any]
     order_id: int | None = None
-    id: str = attrs.field(factory=lambda: uuid.uuid4().hex)
+    id: str = attrs.field(factory=new_event_id)
     occurred_at: dt.datetime = attrs.field(factory=utcnow)
     attempt: int = 1

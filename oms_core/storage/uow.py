@@ -1,7 +1,8 @@
 """The unit of work: one transaction per use case, rolled back unless committed.
 
 Rows that a use case only appends (timeline entries, stock ledger rows, events and their deliveries) are buffered
-and written with one ``executemany`` each at commit, inside the same transaction.
+and written with one ``executemany`` each at commit, inside the same transaction. Events are stored only when a
+reaction handler subscribes to them (one delivery row per handler); nobody could receive the others.
 """
 
 from __future__ import annotations
@@ -141,7 +142,10 @@ class UnitOfWork:
         if self._ledger:
             self.run_many("insert_ledger", lambda t: t.stock_ledger.insert(), self._ledger, columns=True)
             self._ledger = []
-        pending = self.events[self._events_stored :]
+        # the outbox holds what is to be delivered: an event that no reaction handler subscribes to is not stored
+        # (the order timeline and the stock ledger are the history; a relay that wants every event subscribes)
+        pending = [(e, handlers) for e in self.events[self._events_stored :] if (handlers := self._subscribers(e.name))]
+        self._events_stored = len(self.events)
         if pending:
             self.run_many(
                 "insert_events",
@@ -154,18 +158,16 @@ class UnitOfWork:
                         "payload": e.payload,
                         "occurred_at": e.occurred_at,
                     }
-                    for e in pending
+                    for e, _ in pending
                 ],
                 columns=True,
             )
             deliveries = [
                 {"event_id": e.id, "handler": h, "status": "pending", "attempts": 0, "next_attempt_at": self.now}
-                for e in pending
-                for h in self._subscribers(e.name)
+                for e, handlers in pending
+                for h in handlers
             ]
-            if deliveries:
-                self.run_many("insert_deliveries", lambda t: t.deliveries.insert(), deliveries, columns=True)
-            self._events_stored = len(self.events)
+            self.run_many("insert_deliveries", lambda t: t.deliveries.insert(), deliveries, columns=True)
 
     def commit(self) -> None:
         self.flush()

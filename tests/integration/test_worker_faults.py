@@ -37,7 +37,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from oms_core import OMS
+from oms_core import OMS, hookimpl
 from oms_core.storage.engine import create_engine
 from oms_core.testing import draft, seed_catalogue
 from oms_core.worker import run_worker
@@ -124,6 +124,14 @@ def killed_mid_batch(oms: OMS, outbox_url: str) -> None:
 # -- a channel that sends every order five times ----------------------------------------------------------------
 
 
+class PlacedListener:
+    """Subscribes to ``order_placed``, so that the outbox stores that event (it stores only what has a reader)."""
+
+    @hookimpl
+    def order_placed(self, event: Any, oms: OMS) -> None:
+        pass
+
+
 def placed_events(oms: OMS) -> int:
     ev = oms.tables.events
     with oms.engine.connect() as conn:
@@ -132,7 +140,7 @@ def placed_events(oms: OMS) -> int:
 
 @pytest.fixture
 def shop(make_oms) -> OMS:
-    oms = make_oms(load_entry_points=False)
+    oms = make_oms(load_entry_points=False, plugins=[PlacedListener()], inline_dispatch=False)
     seed_catalogue(oms, {"SKU-1": {"WH1": 50}})
     return oms
 
