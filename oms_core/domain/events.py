@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
+import random
 import time
 from typing import Any
 
@@ -40,7 +40,7 @@ def new_event_id() -> str:
     Time-ordered ids make every new event row land at the end of the events table's key index instead of on a
     random page, so a commit writes one index page for its events rather than one per event.
     """
-    rand = int.from_bytes(os.urandom(10), "big")
+    rand = random.getrandbits(80)  # unique, not secret: the random module is reseeded in a forked child
     value = (time.time_ns() // 1_000_000) << 80 | 0x7 << 76 | (rand >> 4) & ((1 << 76) - 1)
     value = value & ~(0xC << 60) | (0x8 << 60)  # the RFC 9562 variant bits
     return f"{value:032x}"

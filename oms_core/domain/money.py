@@ -224,10 +224,15 @@ Money(amount=Decimal('3.33'), currency='EUR')]
     @classmethod
     def sum(cls, items: Iterable[Money], currency: str) -> Money:
         """Add ``items``; an empty iterable gives zero in ``currency``."""
-        total = cls.zero(currency)
+        minor_unit(currency)
+        total = Decimal(0)
         for item in items:
-            total = total + item
-        return total
+            if not isinstance(item, Money):
+                raise TypeError(f"cannot add Money and {type(item).__name__}")
+            if item.currency != currency:
+                raise CurrencyMismatch("money", "currency", f"cannot add {currency} and {item.currency}", item.currency)
+            total += item.amount
+        return _trusted(total, currency)
 
     @property
     def minor_unit(self) -> int:
@@ -243,20 +248,22 @@ Money(amount=Decimal('3.33'), currency='EUR')]
         return other
 
     def __add__(self, other: Money) -> Money:
-        return Money(self.amount + self._same(other, "add").amount, self.currency)
+        return _trusted(self.amount + self._same(other, "add").amount, self.currency)
 
     def __sub__(self, other: Money) -> Money:
-        return Money(self.amount - self._same(other, "subtract").amount, self.currency)
+        return _trusted(self.amount - self._same(other, "subtract").amount, self.currency)
 
     def __mul__(self, factor: int | Decimal) -> Money:
         if isinstance(factor, bool) or not isinstance(factor, int | Decimal):
             raise TypeError(f"Money can be multiplied by int or Decimal, not {type(factor).__name__}")
-        return Money(self.amount * factor, self.currency)
+        if isinstance(factor, int):
+            return _trusted(self.amount * factor, self.currency)
+        return Money(self.amount * factor, self.currency)  # a Decimal factor may be NaN or infinite: checked
 
     __rmul__ = __mul__
 
     def __neg__(self) -> Money:
-        return Money(-self.amount, self.currency)
+        return _trusted(-self.amount, self.currency)
 
     def __lt__(self, other: Money) -> bool:
         return self.amount < self._same(other, "compare").amount
@@ -281,7 +288,7 @@ Money(amount=Decimal('3.33'), currency='EUR')]
 
     def rounded(self, rounding: str = ROUND_HALF_UP) -> Money:
         """Round to the currency's minor unit (half up by default, as invoices do)."""
-        return Money(self.amount.quantize(Decimal(1).scaleb(-self.minor_unit), rounding=rounding), self.currency)
+        return _trusted(self.amount.quantize(_QUANTUM[self.minor_unit], rounding=rounding), self.currency)
 
     def rounded_even(self) -> Money:
         return self.rounded(ROUND_HALF_EVEN)
@@ -325,3 +332,21 @@ Money(amount=Decimal('3.33'), currency='EUR')]
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Money:
         return cls(data["amount"], data["currency"])
+
+    @classmethod
+    def of_stored(cls, amount: Decimal, currency: str) -> Money:
+        """An amount read back from storage, where it was validated on the way in: built without checks again."""
+        return _trusted(amount, currency)
+
+
+_QUANTUM = {places: Decimal(1).scaleb(-places) for places in set(MINOR_UNITS.values())}
+_new = object.__new__
+_set = object.__setattr__
+
+
+def _trusted(amount: Decimal, currency: str) -> Money:
+    """A ``Money`` from a finite ``Decimal`` and a known currency (the result of arithmetic on valid ``Money``)."""
+    money = _new(Money)
+    _set(money, "amount", amount)
+    _set(money, "currency", currency)
+    return money

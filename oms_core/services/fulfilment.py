@@ -189,10 +189,7 @@ def _wanted(
 
 def _weight(uow: UnitOfWork, lines: Iterable[ShipmentLine]) -> int:
     lines = list(lines)
-    p = uow.t.products
-    weights = dict(
-        uow.conn.execute(sa.select(p.c.sku, p.c.weight_grams).where(p.c.sku.in_({sl.sku for sl in lines}))).all()
-    )
+    weights = repo.product_weights(uow.conn, uow.t, (sl.sku for sl in lines))
     return sum((weights.get(sl.sku) or 0) * sl.quantity for sl in lines)
 
 

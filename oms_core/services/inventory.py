@@ -22,6 +22,7 @@ from oms_core.domain.inventory import (
     StockProblem,
 )
 from oms_core.services.context import positive_quantity
+from oms_core.storage import repository as repo
 from oms_core.storage.repository import location_from_row, stock_levels
 from oms_core.storage.tables import Tables
 from oms_core.storage.uow import UnitOfWork
@@ -63,13 +64,8 @@ def upsert_location(uow: UnitOfWork, location: Location) -> Location:
 
 
 def known_skus(uow: UnitOfWork, skus: Iterable[str]) -> set[str]:
-    q = uow.t.stmt(
-        "known_skus",
-        lambda t: sa.select(t.products.c.sku).where(
-            t.products.c.sku.in_(sa.bindparam("skus", expanding=True)), t.products.c.active.is_(True)
-        ),
-    )
-    return set(uow.conn.execute(q, {"skus": sorted(set(skus))}).scalars())
+    """Those of ``skus`` that are active products."""
+    return repo.active_skus(uow.conn, uow.t, skus)
 
 
 def _require(uow: UnitOfWork, sku: str, location: str, entity: str = "stock") -> None:

@@ -176,17 +176,16 @@ def _insert(uow: UnitOfWork, draft: OrderDraft, fingerprint: str, content: dict)
         }
         for i, line in enumerate(draft.lines)
     ]
-    ids = (
-        uow.conn.execute(
-            t.stmt(
-                "insert_order_lines",
-                lambda t: t.order_lines.insert().returning(t.order_lines.c.id, sort_by_parameter_order=True),
-            ),
-            rows,
-        )
-        .scalars()
-        .all()
-    )
+    uow.run_many("insert_order_lines", lambda t: t.order_lines.insert(), rows, columns=True)
+    ids = uow.run(
+        "order_line_ids",
+        lambda t: (
+            sa.select(t.order_lines.c.id)
+            .where(t.order_lines.c.order_id == sa.bindparam("order_id"))
+            .order_by(t.order_lines.c.line_no)
+        ),
+        {"order_id": order_id},
+    ).scalars()
     lines = [
         OrderLine(
             id=line_id,

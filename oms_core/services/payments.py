@@ -108,18 +108,19 @@ def authorize(
         GatewayOutcome.CAPTURED: S.CAPTURED,
     }.get(result.outcome, S.FAILED)
     captured = money if state == S.CAPTURED else Money.zero(order.currency)
-    insert = uow.t.stmt("insert_payment", lambda t: t.payments.insert().returning(t.payments.c.id))
     payment = Payment(
         id=0, order_id=order.id, gateway=gateway, method=method, amount=money, captured=captured,
         refunded=Money.zero(order.currency), state=state, reference=result.reference, idempotency_key=key,
         created_at=uow.now, error=result.error,
     )  # fmt: skip
-    payment_id = uow.conn.execute(
-        insert,
+    payment_id = uow.run(
+        "insert_payment",
+        lambda t: t.payments.insert().returning(t.payments.c.id),
         {"order_id": order.id, "gateway": gateway, "method": method, "currency": order.currency,
          "amount": money.amount, "captured": captured.amount, "refunded": 0, "state": state.value,
          "reference": result.reference, "idempotency_key": key, "error": result.error, "created_at": uow.now,
          "updated_at": uow.now},
+        columns=True,
     ).scalar_one()  # fmt: skip
     payment = attrs.evolve(payment, id=payment_id)
     base = {"order_id": order.id, "payment_id": payment_id, "gateway": gateway}
@@ -172,13 +173,12 @@ def _capture(uow: UnitOfWork, ctx: Context, order: Order, payment: Payment, mone
     captured = payment.captured + money
     state = S.CAPTURED if captured >= payment.amount else S.PARTIALLY_CAPTURED
     reference = result.reference or payment.reference
-    uow.conn.execute(
-        uow.t.stmt(
-            "capture_payment",
-            lambda t: sa.update(t.payments).where(t.payments.c.id == sa.bindparam("_id")),
-        ),
+    uow.run(
+        "capture_payment",
+        lambda t: sa.update(t.payments).where(t.payments.c.id == sa.bindparam("_id")),
         {"_id": payment.id, "captured": captured.amount, "state": state.value, "updated_at": uow.now,
          "reference": reference},
+        columns=True,
     )  # fmt: skip
     uow.timeline(order.id, "payment_captured", f"{money} captured by {payment.gateway}", payment.gateway)
     uow.emit(

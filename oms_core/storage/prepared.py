@@ -93,6 +93,25 @@ class Outcome:
         return iter(self.all())
 
 
+#: Longest IN list given its own prepared statement; a longer one is split into chunks of this size.
+IN_LIMIT = 32
+
+
+def in_list(column: sa.ColumnElement[Any], name: str, n: int) -> sa.ColumnElement[bool]:
+    """``column IN (:name_0, ..., :name_{n-1})``: a fixed-length IN list that can be compiled once (per ``n``)."""
+    return column.in_([sa.bindparam(f"{name}_{i}") for i in range(n)])
+
+
+def in_params(name: str, values: Sequence[Any]) -> dict[str, Any]:
+    """The parameters for :func:`in_list`: ``{name_0: values[0], ...}``."""
+    return {f"{name}_{i}": v for i, v in enumerate(values)}
+
+
+def chunks(values: Sequence[Any]) -> list[Sequence[Any]]:
+    """``values`` in chunks of at most :data:`IN_LIMIT`, so that IN lists come in a bounded number of lengths."""
+    return [values[i : i + IN_LIMIT] for i in range(0, len(values), IN_LIMIT)] or [values]
+
+
 def is_returning(stmt: sa.Executable) -> bool:
     return isinstance(stmt, sa.Select) or bool(getattr(stmt, "_returning", ()))
 

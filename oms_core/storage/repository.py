@@ -33,7 +33,7 @@ def order_row_to_order(row: Any, lines: list[OrderLine], holds: list[Hold]) -> O
     cur = row.currency
 
     def m(v: Any) -> Money:
-        return Money(v, cur)
+        return Money.of_stored(v, cur)
 
     return Order(
         id=row.id,
@@ -69,9 +69,9 @@ def line_row_to_line(row: Any, currency: str) -> OrderLine:
         sku=row.sku,
         name=row.name,
         quantity=row.quantity,
-        unit_price=Money(row.unit_price, currency),
-        discount=Money(row.discount, currency),
-        tax=Money(row.tax, currency),
+        unit_price=Money.of_stored(row.unit_price, currency),
+        discount=Money.of_stored(row.discount, currency),
+        tax=Money.of_stored(row.tax, currency),
         quantity_reserved=row.reserved,
         quantity_backordered=row.backordered,
         quantity_shipped=row.shipped,
@@ -203,24 +203,70 @@ def stock_levels(
     conn: sa.Connection, t: Tables, skus: Sequence[str] | None = None, location: str | None = None
 ) -> list[StockLevel]:
     """Stock at active locations, in location priority order (the order default sourcing prefers)."""
-    key = ("stock_levels", skus is not None, location is not None)
 
-    def build(t: Tables) -> sa.Select:
-        s, loc = t.stock, t.locations
+    def build(n: int | None) -> Any:
+        def make(t: Tables) -> sa.Select:
+            s, loc = t.stock, t.locations
+            q = (
+                sa.select(s.c.sku, s.c.location, s.c.on_hand, s.c.reserved)
+                .join(loc, loc.c.code == s.c.location)
+                .where(loc.c.active.is_(True))
+                .order_by(loc.c.priority, s.c.location, s.c.sku)
+            )
+            if n is not None:
+                q = q.where(prepared.in_list(s.c.sku, "sku", n))
+            if location is not None:
+                q = q.where(s.c.location == sa.bindparam("location"))
+            return q
+
+        return make
+
+    if skus is None:
+        rows = _run(conn, t, (("stock_levels", None, location is not None), build(None)), {"location": location})
+        return [StockLevel(r.sku, r.location, r.on_hand, r.reserved) for r in rows]
+    wanted = sorted(set(skus))
+    found: list[Any] = []
+    for part in prepared.chunks(wanted):
+        key = ("stock_levels", len(part), location is not None)
+        found += _run(conn, t, (key, build(len(part))), {"location": location, **prepared.in_params("sku", part)}).all()
+    if len(wanted) > prepared.IN_LIMIT:  # chunks each come in priority order; merge them
+        priority = priorities(conn, t)
+        found.sort(key=lambda r: (priority[r.location], r.location, r.sku))
+    return [StockLevel(r.sku, r.location, r.on_hand, r.reserved) for r in found]
+
+
+def priorities(conn: sa.Connection, t: Tables) -> dict[str, int]:
+    return dict(conn.execute(sa.select(t.locations.c.code, t.locations.c.priority)).all())
+
+
+def active_skus(conn: sa.Connection, t: Tables, skus: Iterable[str]) -> set[str]:
+    """Those of ``skus`` that are active products."""
+    found: set[str] = set()
+    for part in prepared.chunks(sorted(set(skus))):
+        n = len(part)
         q = (
-            sa.select(s.c.sku, s.c.location, s.c.on_hand, s.c.reserved)
-            .join(loc, loc.c.code == s.c.location)
-            .where(loc.c.active.is_(True))
-            .order_by(loc.c.priority, s.c.location, s.c.sku)
+            ("active_skus", n),
+            lambda t, n=n: sa.select(t.products.c.sku).where(
+                prepared.in_list(t.products.c.sku, "sku", n), t.products.c.active.is_(True)
+            ),
         )
-        if skus is not None:
-            q = q.where(s.c.sku.in_(sa.bindparam("skus", expanding=True)))
-        if location is not None:
-            q = q.where(s.c.location == sa.bindparam("location"))
-        return q
+        found.update(_run(conn, t, q, prepared.in_params("sku", part)).scalars())
+    return found
 
-    params = {"skus": sorted(set(skus or ())), "location": location}
-    return [StockLevel(r.sku, r.location, r.on_hand, r.reserved) for r in conn.execute(t.stmt(key, build), params)]
+
+def product_weights(conn: sa.Connection, t: Tables, skus: Iterable[str]) -> dict[str, int | None]:
+    """``{sku: weight in grams or None}`` for those of ``skus`` that are products."""
+    found: dict[str, int | None] = {}
+    for part in prepared.chunks(sorted(set(skus))):
+        n = len(part)
+        q = (
+            ("product_weights", n),
+            lambda t, n=n: sa.select(t.products.c.sku, t.products.c.weight_grams).where(
+                prepared.in_list(t.products.c.sku, "sku", n)
+            ),
+        )
+        found.update((r.sku, r.weight_grams) for r in _run(conn, t, q, prepared.in_params("sku", part)))
+    return found
 
 
 def ledger_entries(conn: sa.Connection, t: Tables, sku: str, location: str | None = None) -> list[LedgerEntry]:
@@ -258,9 +304,9 @@ def payment_from_row(r: Any) -> Payment:
         order_id=r.order_id,
         gateway=r.gateway,
         method=r.method,
-        amount=Money(r.amount, cur),
-        captured=Money(r.captured, cur),
-        refunded=Money(r.refunded, cur),
+        amount=Money.of_stored(r.amount, cur),
+        captured=Money.of_stored(r.captured, cur),
+        refunded=Money.of_stored(r.refunded, cur),
         state=PaymentState(r.state),
         reference=r.reference,
         idempotency_key=r.idempotency_key,

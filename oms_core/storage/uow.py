@@ -129,7 +129,10 @@ class UnitOfWork:
             }
         )
 
-    def emit(self, name: str, payload: dict[str, Any], order_id: int | None = None) -> Event:
+    def emit(self, name: str, payload: dict[str, Any], order_id: int | None = None) -> Event | None:
+        """Record an event for the outbox; ``None`` when no reaction handler subscribes (nothing is stored)."""
+        if not self._subscribers(name):
+            return None
         event = Event(name=name, payload=payload, order_id=order_id, occurred_at=self.now)
         self.events.append(event)
         return event
@@ -142,9 +145,9 @@ class UnitOfWork:
         if self._ledger:
             self.run_many("insert_ledger", lambda t: t.stock_ledger.insert(), self._ledger, columns=True)
             self._ledger = []
-        # the outbox holds what is to be delivered: an event that no reaction handler subscribes to is not stored
+        # the outbox holds what is to be delivered: ``emit`` keeps only events a reaction handler subscribes to
         # (the order timeline and the stock ledger are the history; a relay that wants every event subscribes)
-        pending = [(e, handlers) for e in self.events[self._events_stored :] if (handlers := self._subscribers(e.name))]
+        pending = [(e, self._subscribers(e.name)) for e in self.events[self._events_stored :]]
         self._events_stored = len(self.events)
         if pending:
             self.run_many(
