@@ -26,10 +26,11 @@ Processor = Callable[[Any], Any] | None
 class Prepared:
     """One statement for one dialect and one set of parameter names."""
 
-    __slots__ = ("binds", "defaults", "named", "results", "row_type", "sql")
+    __slots__ = ("_names", "_plan", "binds", "defaults", "named", "results", "returns", "row_type", "sql")
 
     def __init__(self, stmt: sa.Executable, dialect: sa.Dialect, keys: Sequence[str] | None = None) -> None:
         compiled = stmt.compile(dialect=dialect, column_keys=list(keys) if keys is not None else None)
+        self.returns = is_returning(stmt)
         if compiled.positional:
             names = list(compiled.positiontup or ())
         else:
@@ -42,15 +43,22 @@ class Prepared:
         self.defaults = {
             name: bp.effective_value for bp, name in compiled.bind_names.items() if bp.value is not None or bp.callable
         }
+        # (name, processor, default) per parameter, in the order the driver wants them
+        self._plan = [(n, p, self.defaults.get(n)) for n, p in self.binds]
+        self._names = [n for n, _ in self.binds]
         columns = getattr(compiled, "_result_columns", [])
         self.results: list[Processor] = [col[3]._cached_result_processor(dialect, None) for col in columns]
         self.row_type = collections.namedtuple("Row", [col[0] for col in columns], rename=True) if columns else tuple
 
     def args(self, params: Mapping[str, Any]) -> Any:
-        defaults = self.defaults
+        get = params.get
+        values = []
+        for name, process, default in self._plan:
+            value = get(name, default)
+            values.append(value if process is None else process(value))  # None too: JSON stores it as 'null'
         if self.named:
-            return {n: (p(v) if p else v) for n, p in self.binds for v in (params.get(n, defaults.get(n)),)}
-        return [(p(v) if p else v) for n, p in self.binds for v in (params[n] if n in params else defaults.get(n),)]
+            return dict(zip(self._names, values, strict=True))
+        return values
 
     def row(self, raw: Sequence[Any] | None) -> Any:
         """A result row with SQLAlchemy's result processing applied, its columns readable by name."""
@@ -58,7 +66,9 @@ class Prepared:
             return None
         if not self.results:
             return tuple(raw)
-        return self.row_type(*[p(v) if p else v for p, v in zip(self.results, raw, strict=True)])
+        return self.row_type._make(
+            [v if p is None or v is None else p(v) for p, v in zip(self.results, raw, strict=True)]
+        )
 
 
 class Outcome:
@@ -112,6 +122,18 @@ def chunks(values: Sequence[Any]) -> list[Sequence[Any]]:
     return [values[i : i + IN_LIMIT] for i in range(0, len(values), IN_LIMIT)] or [values]
 
 
+def driver_cursor(conn: sa.Connection) -> Any:
+    """A cursor of ``conn``'s driver connection, made once per driver connection and reused.
+
+    Every use reads its results at once (``Outcome`` fetches them), so one cursor serves the statements in turn.
+    """
+    info = conn.connection.info  # lives as long as the driver connection, across pool check-outs
+    cursor = info.get("oms_cursor")
+    if cursor is None:
+        cursor = info["oms_cursor"] = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    return cursor
+
+
 def is_returning(stmt: sa.Executable) -> bool:
     return isinstance(stmt, sa.Select) or bool(getattr(stmt, "_returning", ()))
 
@@ -130,9 +152,9 @@ def execute(
     ``columns=True`` for an INSERT or UPDATE whose columns are the keys of ``params`` (one compilation per key set).
     """
     prepared = tables.prepared(key, build, conn.dialect, tuple(params) if columns else None)
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor = driver_cursor(conn)
     cursor.execute(prepared.sql, prepared.args(params))
-    return Outcome(prepared, cursor, is_returning(tables.stmt(key, build)))
+    return Outcome(prepared, cursor, prepared.returns)
 
 
 def execute_many(
@@ -148,6 +170,6 @@ def execute_many(
     if not rows:
         return 0
     prepared = tables.prepared(key, build, conn.dialect, tuple(rows[0]) if columns else None)
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor = driver_cursor(conn)
     cursor.executemany(prepared.sql, [prepared.args(r) for r in rows])
     return cursor.rowcount
