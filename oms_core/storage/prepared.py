@@ -20,7 +20,29 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from oms_core.storage.types import UTCDateTime
+
 Processor = Callable[[Any], Any] | None
+_REPEATED_VALUE_TYPES = (UTCDateTime,)
+
+
+def _last_value_memo(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``process`` remembering its last argument and result, by identity.
+
+    A use case binds its one ``uow.now`` to every time column it writes, so converting it once is enough. Only for
+    immutable values (times): a mutable one could have changed since.
+    """
+    last: list[tuple[Any, Any]] = [(object(), None)]  # one (value, result) pair, replaced whole: thread-safe
+
+    def memo(value: Any) -> Any:
+        seen, result = last[0]
+        if value is seen:
+            return result
+        result = process(value)
+        last[0] = (value, result)
+        return result
+
+    return memo
 
 
 class Prepared:
@@ -35,7 +57,10 @@ class Prepared:
             names = list(compiled.positiontup or ())
         else:
             names = list(dict.fromkeys(compiled.bind_names.values()))
-        processors = compiled._bind_processors
+        processors = dict(compiled._bind_processors)
+        for bind, name in compiled.bind_names.items():
+            if name in processors and isinstance(bind.type, _REPEATED_VALUE_TYPES):
+                processors[name] = _last_value_memo(processors[name])
         self.sql: str = compiled.string
         self.named = not compiled.positional
         self.binds: list[tuple[str, Processor]] = [(n, processors.get(n)) for n in names]

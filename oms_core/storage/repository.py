@@ -80,6 +80,11 @@ def line_row_to_line(row: Any, currency: str) -> OrderLine:
     )
 
 
+def _order_columns(t: Tables) -> list[sa.Column[Any]]:
+    """The order header without ``content`` and ``fingerprint``, which only the replay check reads."""
+    return [c for c in t.orders.c if c.name not in ("content", "fingerprint")]
+
+
 def load_order(conn: sa.Connection, t: Tables, order_id: int, *, lock: bool = False, with_holds: bool = False) -> Order:
     """Load an order with its lines; ``lock`` takes a row lock (``FOR UPDATE``) where the backend has one.
 
@@ -89,9 +94,9 @@ def load_order(conn: sa.Connection, t: Tables, order_id: int, *, lock: bool = Fa
     q = (
         ("load_order", locking),
         lambda t: (
-            sa.select(t.orders).where(t.orders.c.id == sa.bindparam("id")).with_for_update()
+            sa.select(*_order_columns(t)).where(t.orders.c.id == sa.bindparam("id")).with_for_update()
             if locking
-            else sa.select(t.orders).where(t.orders.c.id == sa.bindparam("id"))
+            else sa.select(*_order_columns(t)).where(t.orders.c.id == sa.bindparam("id"))
         ),
     )
     row = _run(conn, t, q, {"id": order_id}).first()
