@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
 from typing import Any, BinaryIO, TypeVar
 
@@ -117,6 +118,8 @@ class OMS:
             f"oms_uow_{id(self)}", default=None
         )
         self._owns_engine = False
+        # one idle connection kept between use cases (SQLite engines the OMS made only), as (process id, connection)
+        self._idle: list[tuple[int, sa.Connection]] = []
 
     # -- set-up -------------------------------------------------------------------------------------------------
 
@@ -158,6 +161,10 @@ class OMS:
             return migrate.current_revision(conn, self.tables.prefix, self.tables.schema), migrate.head_revision()
 
     def close(self) -> None:
+        while self._idle:
+            pid, conn = self._idle.pop()
+            if pid == os.getpid():
+                conn.close()
         if self._owns_engine:
             self.engine.dispose()
 
@@ -177,7 +184,36 @@ class OMS:
     def _new_uow(self) -> UnitOfWork:
         if self._connection is not None:
             return UnitOfWork(self._connection, self.tables, self._subscribers, owns_connection=False)
-        return UnitOfWork(self.engine.connect(), self.tables, self._subscribers, owns_connection=True)
+        return UnitOfWork(self._checkout(), self.tables, self._subscribers, owns_connection=True, release=self._release)
+
+    def _checkout(self) -> sa.Connection:
+        """A connection for one use case: the idle one when there is one, else one from the engine's pool.
+
+        On a SQLite engine of its own the OMS keeps one connection between use cases: a pool check-out and
+        check-in cost more than a short transaction does. A PostgreSQL pool keeps its own checks (pre-ping).
+        """
+        try:
+            pid, conn = self._idle.pop()
+        except IndexError:
+            return self.engine.connect()
+        if pid != os.getpid():  # inherited through fork: the parent's, not ours to use or close
+            return self.engine.connect()
+        if conn.closed or conn.invalidated:
+            return self.engine.connect()
+        return conn
+
+    def _release(self, conn: sa.Connection) -> None:
+        keep = (
+            self._owns_engine
+            and self.engine.dialect.name == "sqlite"
+            and not self._idle
+            and not conn.invalidated
+            and not conn.in_transaction()
+        )
+        if keep:
+            self._idle.append((os.getpid(), conn))
+        else:
+            conn.close()
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[OMS]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
 from oms_core.domain.errors import ValidationError
+
+T = TypeVar("T")
 
 
 def _strip(value: Any) -> Any:
@@ -61,13 +63,13 @@ class Address:
         return found
 
     def to_json(self) -> dict[str, Any]:
-        return attrs.asdict(self)
+        return _to_json(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> Address | None:
         if data is None:
             return None
-        return cls(**{k: data.get(k) for k in attrs.fields_dict(cls)})
+        return cls(**{k: data.get(k) for k in _names(cls)})
 
 
 @attrs.frozen
@@ -88,9 +90,39 @@ class Customer:
         return found
 
     def to_json(self) -> dict[str, Any]:
-        return attrs.asdict(self)
+        return _to_json(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> Customer:
         data = data or {}
-        return cls(**{k: data.get(k) for k in attrs.fields_dict(cls)})
+        return cls(**{k: data.get(k) for k in _names(cls)})
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _names(cls: type) -> tuple[str, ...]:
+    found = _FIELDS.get(cls)
+    if found is None:
+        found = _FIELDS[cls] = tuple(f.name for f in attrs.fields(cls))
+    return found
+
+
+def _to_json(value: Any) -> dict[str, Any]:
+    return {name: getattr(value, name) for name in _names(type(value))}
+
+
+def of_stored(cls: type[T], data: dict[str, Any] | None) -> T | None:
+    """``cls.from_json(data)`` for what the OMS stored from ``to_json``: converted on the way in, not again.
+
+    Data of another shape (written by hand, by an older version) takes the converting way.
+    """
+    if data is None:
+        return None
+    names = _names(cls)
+    if not data.keys() <= set(names) or any(not (v is None or isinstance(v, str)) for v in data.values()):
+        return cls(**{k: data.get(k) for k in names})
+    obj = object.__new__(cls)
+    for name in names:
+        object.__setattr__(obj, name, data.get(name))
+    return obj

@@ -12,7 +12,7 @@ from oms_core.domain.fulfilment import Document, Shipment, ShipmentLine, Shipmen
 from oms_core.domain.inventory import LedgerEntry, LedgerReason, Location, Product, Reservation, StockLevel
 from oms_core.domain.money import Money
 from oms_core.domain.order import Hold, Order, OrderLine, TimelineEntry, Totals
-from oms_core.domain.party import Address, Customer
+from oms_core.domain.party import Address, Customer, of_stored
 from oms_core.domain.payment import Payment, PaymentState, Refund
 from oms_core.domain.returns import Disposition, Return, ReturnLine, ReturnState
 from oms_core.domain.status import FulfillmentStatus, OrderStatus, PaymentStatus
@@ -40,9 +40,9 @@ def order_row_to_order(row: Any, lines: list[OrderLine], holds: list[Hold]) -> O
         channel=row.channel,
         external_id=row.external_id,
         currency=cur,
-        customer=Customer.from_json(row.customer),
-        shipping_address=Address.from_json(row.shipping_address),
-        billing_address=Address.from_json(row.billing_address),
+        customer=of_stored(Customer, row.customer or {}),
+        shipping_address=of_stored(Address, row.shipping_address),
+        billing_address=of_stored(Address, row.billing_address),
         lines=lines,
         status=OrderStatus(row.status),
         payment_status=PaymentStatus(row.payment_status),

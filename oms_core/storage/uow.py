@@ -51,8 +51,10 @@ class UnitOfWork:
         subscribers: Callable[[str], list[str]],
         *,
         owns_connection: bool,
+        release: Callable[[sa.Connection], None] | None = None,
     ) -> None:
         self.conn = conn
+        self._release = release or sa.Connection.close
         self.t = tables
         self._subscribers = subscribers
         self._owns = owns_connection
@@ -90,7 +92,7 @@ class UnitOfWork:
                 self._tx.rollback()
         finally:
             if self._owns:
-                self.conn.close()
+                self._release(self.conn)  # closed, or kept for the next use case
 
     # -- prepared statements on the driver cursor (hot paths) ----------------------------------------------------
 
