@@ -42,7 +42,7 @@ from oms_core.plugins import Drivers, call_each, create_plugin_manager, plugin_s
 from oms_core.services import bindings, fulfilment, inventory, ordering, payments, returns
 from oms_core.services.context import Context, Settings
 from oms_core.storage import migrate, repository
-from oms_core.storage.engine import create_engine
+from oms_core.storage.engine import READ_ONLY, create_engine
 from oms_core.storage.tables import Tables
 from oms_core.storage.uow import UnitOfWork
 
@@ -264,7 +264,9 @@ class OMS:
             return fn(current.conn, self.tables, *args)
         if self._connection is not None:
             return fn(self._connection, self.tables, *args)
-        with self.engine.connect() as conn:
+        # one transaction, so that every statement of the read sees the same snapshot; READ_ONLY begins it
+        # DEFERRED on SQLite, where it then never waits for a writer
+        with self.engine.connect().execution_options(**{READ_ONLY: True}) as conn, conn.begin():
             return fn(conn, self.tables, *args)
 
     def _after_commit(self, uow: UnitOfWork) -> None:

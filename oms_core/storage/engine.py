@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from oms_core.domain.errors import ConfigurationError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: Execution option of a connection that only reads: on SQLite its transactions begin DEFERRED, not IMMEDIATE.
+READ_ONLY = "oms_read_only"
 
 
 def normalise_url(url: str) -> str:
@@ -57,5 +59,8 @@ def configure_sqlite(engine: sa.Engine, synchronous: str = "NORMAL") -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
+        # a writer takes the write lock at once (IMMEDIATE), so it queues instead of failing on a stale snapshot;
+        # a reader (READ_ONLY) begins DEFERRED and reads its WAL snapshot without waiting for any writer
+        mode = "DEFERRED" if conn.get_execution_options().get(READ_ONLY) else "IMMEDIATE"
         # on the driver itself: SQLAlchemy's statement machinery would cost more than the BEGIN
-        conn.connection.driver_connection.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
+        conn.connection.driver_connection.execute(f"BEGIN {mode}")  # type: ignore[union-attr]

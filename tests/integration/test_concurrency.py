@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import random
+import sqlite3
+import threading
 
 from oms_core import OMS
 from oms_core.testing import draft, seed_catalogue
@@ -73,3 +75,38 @@ def test_the_same_external_id_placed_at_once_gives_one_order(oms, database_url):
     ids = {results.get(timeout=10) for _ in range(PROCESSES)}
     assert len(ids) == 1
     assert len(oms.list_orders()) == 1
+
+
+# -- SQLite: readers never wait for a writer -----------------------------------------------------------------------
+
+
+def test_sqlite_reads_do_not_wait_for_a_writer_holding_the_lock(tmp_path):
+    """WAL lets readers read their snapshot while a writer holds the lock; the OMS's reads begin DEFERRED."""
+    oms = OMS.open(f"sqlite:///{tmp_path / 'oms.db'}", load_entry_points=False)
+    seed_catalogue(oms, {"SKU-1": {"WH1": 5}})
+    placed = oms.place_order(draft("1"))
+    writer = sqlite3.connect(tmp_path / "oms.db", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # another process's use case, in the middle of its writes
+    writer.execute("UPDATE oms_stock SET on_hand = on_hand + 100")
+    results: list = []
+    reader = threading.Thread(
+        target=lambda: results.append(
+            (
+                oms.get_order(placed.id).status,
+                oms.stock("SKU-1")[0].on_hand,
+                [o.external_id for o in oms.list_orders()],
+                oms.order_counts(),
+            )
+        )
+    )
+    try:
+        reader.start()
+        reader.join(timeout=10)  # a reader taking the write lock would wait out the 30 s busy timeout
+        assert not reader.is_alive(), "the read waited for the writer's lock"
+        # the committed snapshot, not the writer's uncommitted change
+        assert results == [("pending", 5, ["1"], {"pending": 1})]
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+        reader.join()
+        oms.close()
