@@ -140,12 +140,11 @@ class OrderDraft:
                 )
             )
         if not found:
-            totals = self.totals()
             if self.order_discount > sum((line.gross() - line.discount for line in self.lines), Decimal(0)):
                 found.append(ValidationError("order", "order_discount", "exceeds the order's line amounts"))
             elif (
                 self.expected_total is not None
-                and totals.total.amount != Money(self.expected_total, self.currency).rounded().amount
+                and (totals := self.totals()).total.amount != Money(self.expected_total, self.currency).rounded().amount
             ):
                 found.append(
                     ValidationError(
@@ -181,9 +180,13 @@ class OrderDraft:
             total = total + tax_total
         return Totals(subtotal, discount_total, shipping, tax_total, total)
 
-    def fingerprint(self) -> str:
-        """A stable digest of the draft's content, used to tell a replay from a conflicting resend."""
-        return hashlib.sha256(json.dumps(self.content(), sort_keys=True).encode()).hexdigest()
+    def fingerprint(self, content: dict[str, Any] | None = None) -> str:
+        """A stable digest of the draft's content, used to tell a replay from a conflicting resend.
+
+        ``content`` is ``self.content()`` when the caller has it already.
+        """
+        data = self.content() if content is None else content
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
     def content(self) -> dict[str, Any]:
         """The draft's business content as JSON-ready data (what must match for a resend to be a replay)."""

@@ -56,7 +56,8 @@ def place_order(uow: UnitOfWork, ctx: Context, draft: OrderDraft) -> tuple[Order
     ]
     if refused:
         raise RuleRejected(refused)
-    fingerprint, content = draft.fingerprint(), draft.content()
+    content = draft.content()
+    fingerprint = draft.fingerprint(content)
     priced, decisions = draft, []
     for plugin, result in ctx.decide("price_order", first=True, draft=draft, oms=ctx.oms):
         priced = _checked_draft(result, plugin, draft)
