@@ -8,7 +8,9 @@ databases). The last line printed is the JSON result; a failed correctness check
 
 The floor writes, per order and step, the same rows into the same tables (created by the OMS migrations, with the
 same indexes and constraints) through the plain driver (sqlite3 / psycopg): an order, its lines, reservations by
-conditional UPDATE, a payment, a shipment with its lines, stock and ledger rows, timeline entries and events.
+conditional UPDATE, a payment, a shipment with its lines, stock and ledger rows, timeline entries, and with
+``--reactions`` (a reaction plugin subscribed to every event) the events and their deliveries. The run is void
+unless both databases end with the same number of rows in every table.
 """
 
 from __future__ import annotations
