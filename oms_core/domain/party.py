@@ -101,10 +101,14 @@ class Customer:
 _FIELDS: dict[type, tuple[str, ...]] = {}
 
 
+_KEYS: dict[type, frozenset[str]] = {}
+
+
 def _names(cls: type) -> tuple[str, ...]:
     found = _FIELDS.get(cls)
     if found is None:
         found = _FIELDS[cls] = tuple(f.name for f in attrs.fields(cls))
+        _KEYS[cls] = frozenset(found)
     return found
 
 
@@ -115,12 +119,12 @@ def _to_json(value: Any) -> dict[str, Any]:
 def of_stored(cls: type[T], data: dict[str, Any] | None) -> T | None:
     """``cls.from_json(data)`` for what the OMS stored from ``to_json``: converted on the way in, not again.
 
-    Data of another shape (written by hand, by an older version) takes the converting way.
+    Data with keys ``to_json`` does not write (written by hand, by another version) takes the converting way.
     """
     if data is None:
         return None
     names = _names(cls)
-    if not data.keys() <= set(names) or any(not (v is None or isinstance(v, str)) for v in data.values()):
+    if not data.keys() <= _KEYS[cls]:
         return cls(**{k: data.get(k) for k in names})
     obj = object.__new__(cls)
     for name in names:

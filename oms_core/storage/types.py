@@ -24,17 +24,34 @@ class Amount(sa.types.TypeDecorator[Decimal]):
     SCALE = _SCALE
 
     def process_bind_param(self, value: Any, dialect: sa.Dialect) -> int | None:
-        if value is None:
-            return None
-        scaled = Decimal(value) * _SCALE
-        if scaled != scaled.to_integral_value():
-            raise ValueError(f"{value} has more than {STORAGE_DECIMALS} decimals")
-        return int(scaled)
+        return _to_scaled(value)
 
     def process_result_value(self, value: Any, dialect: sa.Dialect) -> Decimal | None:
-        if value is None:
-            return None
-        return (Decimal(value) / _SCALE).normalize() if value % 10000 else Decimal(value // 10000)
+        return _from_scaled(value)
+
+    # the integer column needs no conversion of its own on any supported driver: SQLAlchemy gets these functions
+    # themselves instead of wrapped around the implementation type's (absent) processors
+
+    def bind_processor(self, dialect: sa.Dialect) -> Any:
+        return _to_scaled
+
+    def result_processor(self, dialect: sa.Dialect, coltype: Any) -> Any:
+        return _from_scaled
+
+
+def _to_scaled(value: Any) -> int | None:
+    if value is None:
+        return None
+    scaled = Decimal(value) * _SCALE
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"{value} has more than {STORAGE_DECIMALS} decimals")
+    return int(scaled)
+
+
+def _from_scaled(value: Any) -> Decimal | None:
+    if value is None:
+        return None
+    return (Decimal(value) / _SCALE).normalize() if value % 10000 else Decimal(value // 10000)
 
 
 class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
