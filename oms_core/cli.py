@@ -605,8 +605,15 @@ def stock_verify(ctx: click.Context) -> None:
 @click.option("--poll", default=1.0, show_default=True, type=click.FloatRange(min=0), help="Seconds between polls.")
 @click.option("--once", is_flag=True, help="Deliver what is due now, then stop.")
 @click.option("--max-seconds", type=click.FloatRange(min=0), help="Stop after this many seconds.")
+@click.option(
+    "--lease-seconds",
+    type=click.FloatRange(min=0, min_open=True),
+    help="How long a claimed batch stays this worker's [default: 300]; keep it above the slowest batch.",
+)
 @click.pass_context
-def worker(ctx: click.Context, batch: int, poll: float, once: bool, max_seconds: float | None) -> None:
+def worker(
+    ctx: click.Context, batch: int, poll: float, once: bool, max_seconds: float | None, lease_seconds: float | None
+) -> None:
     """Deliver outbox events to reaction hooks until stopped (SIGTERM or Ctrl-C stop it cleanly)."""
     oms = _open(ctx)
     console = _console()
@@ -622,6 +629,7 @@ def worker(ctx: click.Context, batch: int, poll: float, once: bool, max_seconds:
             poll_interval=poll,
             once=once,
             max_seconds=max_seconds,
+            lease_seconds=lease_seconds,
             stop=stop,
             install_signal_handlers=True,
         )

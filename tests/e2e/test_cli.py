@@ -7,9 +7,11 @@ import re
 import signal
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner, Result
 
 from oms_core import OMS, Event, Settings, hookimpl
@@ -304,6 +306,39 @@ def test_events_list_retry_and_worker(oms_cli, make_oms, monkeypatch):
     [delivery] = oms.deliveries()
     assert healed.seen == [delivery.event_id]
     assert "order_placed" in oms_cli("events", "--status", "delivered").output
+
+
+class LeaseReader:
+    """While it handles an event, reads how long its own delivery is leased to the worker."""
+
+    oms_plugin_name = "lease_reader"
+
+    def __init__(self) -> None:
+        self.leases: list[float] = []
+
+    @hookimpl
+    def order_placed(self, event, oms):
+        [delivery] = [d for d in oms.deliveries() if d.event_id == event.id]
+        d = oms.tables.deliveries
+        with oms.engine.connect() as conn:
+            until = conn.execute(sa.select(d.c.locked_until).where(d.c.id == delivery.id)).scalar_one()
+        self.leases.append((until - datetime.now(UTC)).total_seconds())
+
+
+def test_the_worker_takes_its_lease_from_the_command_line(oms_cli, make_oms, monkeypatch):
+    oms = make_oms(inline_dispatch=False, plugins=[LeaseReader()])
+    seed_catalogue(oms, {"SKU-1": {"WH1": 10}})
+    oms.place_order(draft("L-1"))
+    reader = LeaseReader()
+    original = OMS.open.__func__
+    monkeypatch.setattr(OMS, "open", classmethod(lambda cls, url, **kw: original(cls, url, plugins=[reader], **kw)))
+    worked = oms_cli("worker", "--once", "--lease-seconds", "42")
+    assert worked.exit_code == 0, worked.output
+    assert "1 deliveries attempted; now 1 delivered" in worked.output
+    [lease] = reader.leases
+    assert 0 < lease <= 42  # the default lease would be 300 seconds
+    refused = oms_cli("worker", "--once", "--lease-seconds", "0")
+    assert refused.exit_code == 2 and "--lease-seconds" in refused.output
 
 
 # -- a real process ---------------------------------------------------------------------------------------------
