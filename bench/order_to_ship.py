@@ -164,6 +164,10 @@ class Floor:
         self.cur.execute(self.sql(text), params)
         return self.cur.fetchone()
 
+    def all(self, text: str, params: dict[str, Any]) -> list[Any]:
+        self.cur.execute(self.sql(text), params)
+        return self.cur.fetchall()
+
     def run(self, text: str, params: dict[str, Any]) -> int:
         self.cur.execute(self.sql(text), params)
         return self.cur.rowcount
@@ -230,11 +234,9 @@ class Floor:
     def lock_order(self, order_id: int) -> Any:
         lock = " FOR UPDATE" if self.backend == "postgres" else ""
         row = self.one("SELECT id, version FROM {p}orders WHERE id = :o" + lock, {"o": order_id})
-        self.cur.execute(
-            self.sql("SELECT id, sku, quantity FROM {p}order_lines WHERE order_id = :o ORDER BY line_no"),
-            {"o": order_id},
+        return row, self.all(
+            "SELECT id, sku, quantity FROM {p}order_lines WHERE order_id = :o ORDER BY line_no", {"o": order_id}
         )
-        return row, self.cur.fetchall()
 
     def confirm(self, order_id: int) -> None:
         now = self.now()
@@ -303,8 +305,12 @@ class Floor:
             "INSERT INTO {p}shipment_lines (shipment_id, line_id, sku, quantity) VALUES (:sh, :l, :s, :q)",
             [{"sh": shipment_id, "l": line_id, "s": s, "q": q} for line_id, s, q in lines],
         )
-        self.cur.execute(self.sql("SELECT id, line_id FROM {p}reservations WHERE order_id = :o"), {"o": order_id})
-        reservation = {line_id: res_id for res_id, line_id in self.cur.fetchall()}
+        reservation = {
+            line_id: res_id
+            for res_id, line_id in self.all(
+                "SELECT id, line_id FROM {p}reservations WHERE order_id = :o", {"o": order_id}
+            )
+        }
         for line_id, sku, qty in sorted(lines, key=lambda x: x[1]):  # the OMS lock order
             self.run(
                 "UPDATE {p}reservations SET shipped = shipped + :q WHERE id = :r", {"q": qty, "r": reservation[line_id]}

@@ -224,14 +224,10 @@ Money(amount=Decimal('3.33'), currency='EUR')]
     @classmethod
     def sum(cls, items: Iterable[Money], currency: str) -> Money:
         """Add ``items``; an empty iterable gives zero in ``currency``."""
-        minor_unit(currency)
+        checked = cls.zero(currency)._same  # the currency checked once; each item by the same rule as ``+``
         total = Decimal(0)
         for item in items:
-            if not isinstance(item, Money):
-                raise TypeError(f"cannot add Money and {type(item).__name__}")
-            if item.currency != currency:
-                raise CurrencyMismatch("money", "currency", f"cannot add {currency} and {item.currency}", item.currency)
-            total += item.amount
+            total += checked(item, "add").amount
         return _trusted(total, currency)
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any, TypeVar
 
 import attrs
@@ -98,18 +99,14 @@ class Customer:
         return cls(**{k: data.get(k) for k in _names(cls)})
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-_KEYS: dict[type, frozenset[str]] = {}
-
-
+@functools.cache
 def _names(cls: type) -> tuple[str, ...]:
-    found = _FIELDS.get(cls)
-    if found is None:
-        found = _FIELDS[cls] = tuple(f.name for f in attrs.fields(cls))
-        _KEYS[cls] = frozenset(found)
-    return found
+    return tuple(f.name for f in attrs.fields(cls))
+
+
+@functools.cache
+def _keys(cls: type) -> frozenset[str]:
+    return frozenset(_names(cls))
 
 
 def _to_json(value: Any) -> dict[str, Any]:
@@ -124,7 +121,7 @@ def of_stored(cls: type[T], data: dict[str, Any] | None) -> T | None:
     if data is None:
         return None
     names = _names(cls)
-    if not data.keys() <= _KEYS[cls]:
+    if not data.keys() <= _keys(cls):
         return cls(**{k: data.get(k) for k in names})
     obj = object.__new__(cls)
     for name in names:

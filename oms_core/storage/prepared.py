@@ -48,7 +48,7 @@ def _last_value_memo(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
 class Prepared:
     """One statement for one dialect and one set of parameter names."""
 
-    __slots__ = ("_names", "_plan", "binds", "defaults", "named", "results", "returns", "row_type", "sql")
+    __slots__ = ("_names", "_plan", "named", "results", "returns", "row_type", "sql")
 
     def __init__(self, stmt: sa.Executable, dialect: sa.Dialect, keys: Sequence[str] | None = None) -> None:
         compiled = stmt.compile(dialect=dialect, column_keys=list(keys) if keys is not None else None)
@@ -63,14 +63,13 @@ class Prepared:
                 processors[name] = _last_value_memo(processors[name])
         self.sql: str = compiled.string
         self.named = not compiled.positional
-        self.binds: list[tuple[str, Processor]] = [(n, processors.get(n)) for n in names]
         # values fixed in the statement itself (literals SQLAlchemy turned into anonymous parameters)
-        self.defaults = {
+        defaults = {
             name: bp.effective_value for bp, name in compiled.bind_names.items() if bp.value is not None or bp.callable
         }
         # (name, processor, default) per parameter, in the order the driver wants them
-        self._plan = [(n, p, self.defaults.get(n)) for n, p in self.binds]
-        self._names = [n for n, _ in self.binds]
+        self._plan: list[tuple[str, Processor, Any]] = [(n, processors.get(n), defaults.get(n)) for n in names]
+        self._names = names
         columns = getattr(compiled, "_result_columns", [])
         self.results: list[Processor] = [col[3]._cached_result_processor(dialect, None) for col in columns]
         self.row_type = collections.namedtuple("Row", [col[0] for col in columns], rename=True) if columns else tuple
@@ -144,7 +143,7 @@ def in_params(name: str, values: Sequence[Any]) -> dict[str, Any]:
 
 def chunks(values: Sequence[Any]) -> list[Sequence[Any]]:
     """``values`` in chunks of at most :data:`IN_LIMIT`, so that IN lists come in a bounded number of lengths."""
-    return [values[i : i + IN_LIMIT] for i in range(0, len(values), IN_LIMIT)] or [values]
+    return [values[i : i + IN_LIMIT] for i in range(0, len(values), IN_LIMIT)]
 
 
 def driver_cursor(conn: sa.Connection) -> Any:

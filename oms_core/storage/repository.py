@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -204,40 +204,50 @@ def location_from_row(r: Any) -> Location:
     return Location(r.code, r.name, r.priority, r.postcode, r.country, r.active)
 
 
+def _for_skus(
+    conn: sa.Connection, t: Tables, key: Hashable, build: Callable[[Tables, int], Any], skus: Iterable[str],
+    params: Mapping[str, Any] | None = None,
+) -> list[Any]:  # fmt: skip
+    """The rows of ``build(t, n)``, a statement with ``prepared.in_list(..., "sku", n)``, run over ``skus`` in chunks.
+
+    Each IN-list length is compiled once (``(key, n)``), so the lists come in a bounded number of lengths.
+    """
+    rows: list[Any] = []
+    for part in prepared.chunks(sorted(set(skus))):
+        n = len(part)
+        statement = ((key, n), lambda t, n=n: build(t, n))
+        rows += _run(conn, t, statement, {**(params or {}), **prepared.in_params("sku", part)}).all()
+    return rows
+
+
 def stock_levels(
     conn: sa.Connection, t: Tables, skus: Sequence[str] | None = None, location: str | None = None
 ) -> list[StockLevel]:
     """Stock at active locations, in location priority order (the order default sourcing prefers)."""
 
-    def build(n: int | None) -> Any:
-        def make(t: Tables) -> sa.Select:
-            s, loc = t.stock, t.locations
-            q = (
-                sa.select(s.c.sku, s.c.location, s.c.on_hand, s.c.reserved)
-                .join(loc, loc.c.code == s.c.location)
-                .where(loc.c.active.is_(True))
-                .order_by(loc.c.priority, s.c.location, s.c.sku)
-            )
-            if n is not None:
-                q = q.where(prepared.in_list(s.c.sku, "sku", n))
-            if location is not None:
-                q = q.where(s.c.location == sa.bindparam("location"))
-            return q
+    def build(t: Tables, n: int | None) -> sa.Select:
+        s, loc = t.stock, t.locations
+        q = (
+            sa.select(s.c.sku, s.c.location, s.c.on_hand, s.c.reserved)
+            .join(loc, loc.c.code == s.c.location)
+            .where(loc.c.active.is_(True))
+            .order_by(loc.c.priority, s.c.location, s.c.sku)
+        )
+        if n is not None:
+            q = q.where(prepared.in_list(s.c.sku, "sku", n))
+        if location is not None:
+            q = q.where(s.c.location == sa.bindparam("location"))
+        return q
 
-        return make
-
+    params = {"location": location}
     if skus is None:
-        rows = _run(conn, t, (("stock_levels", None, location is not None), build(None)), {"location": location})
-        return [StockLevel(r.sku, r.location, r.on_hand, r.reserved) for r in rows]
-    wanted = sorted(set(skus))
-    found: list[Any] = []
-    for part in prepared.chunks(wanted):
-        key = ("stock_levels", len(part), location is not None)
-        found += _run(conn, t, (key, build(len(part))), {"location": location, **prepared.in_params("sku", part)}).all()
-    if len(wanted) > prepared.IN_LIMIT:  # chunks each come in priority order; merge them
-        priority = priorities(conn, t)
-        found.sort(key=lambda r: (priority[r.location], r.location, r.sku))
-    return [StockLevel(r.sku, r.location, r.on_hand, r.reserved) for r in found]
+        rows = _run(conn, t, (("stock_levels", None, location is not None), lambda t: build(t, None)), params).all()
+    else:
+        rows = _for_skus(conn, t, ("stock_levels", location is not None), build, skus, params)
+        if len(set(skus)) > prepared.IN_LIMIT:  # chunks each come in priority order; merge them
+            priority = priorities(conn, t)
+            rows.sort(key=lambda r: (priority[r.location], r.location, r.sku))
+    return [StockLevel(r.sku, r.location, r.on_hand, r.reserved) for r in rows]
 
 
 def priorities(conn: sa.Connection, t: Tables) -> dict[str, int]:
@@ -246,32 +256,30 @@ def priorities(conn: sa.Connection, t: Tables) -> dict[str, int]:
 
 def active_skus(conn: sa.Connection, t: Tables, skus: Iterable[str]) -> set[str]:
     """Those of ``skus`` that are active products."""
-    found: set[str] = set()
-    for part in prepared.chunks(sorted(set(skus))):
-        n = len(part)
-        q = (
-            ("active_skus", n),
-            lambda t, n=n: sa.select(t.products.c.sku).where(
-                prepared.in_list(t.products.c.sku, "sku", n), t.products.c.active.is_(True)
-            ),
-        )
-        found.update(_run(conn, t, q, prepared.in_params("sku", part)).scalars())
-    return found
+    rows = _for_skus(
+        conn,
+        t,
+        "active_skus",
+        lambda t, n: sa.select(t.products.c.sku).where(
+            prepared.in_list(t.products.c.sku, "sku", n), t.products.c.active.is_(True)
+        ),
+        skus,
+    )
+    return {r.sku for r in rows}
 
 
 def product_weights(conn: sa.Connection, t: Tables, skus: Iterable[str]) -> dict[str, int | None]:
     """``{sku: weight in grams or None}`` for those of ``skus`` that are products."""
-    found: dict[str, int | None] = {}
-    for part in prepared.chunks(sorted(set(skus))):
-        n = len(part)
-        q = (
-            ("product_weights", n),
-            lambda t, n=n: sa.select(t.products.c.sku, t.products.c.weight_grams).where(
-                prepared.in_list(t.products.c.sku, "sku", n)
-            ),
-        )
-        found.update((r.sku, r.weight_grams) for r in _run(conn, t, q, prepared.in_params("sku", part)))
-    return found
+    rows = _for_skus(
+        conn,
+        t,
+        "product_weights",
+        lambda t, n: sa.select(t.products.c.sku, t.products.c.weight_grams).where(
+            prepared.in_list(t.products.c.sku, "sku", n)
+        ),
+        skus,
+    )
+    return {r.sku: r.weight_grams for r in rows}
 
 
 def ledger_entries(conn: sa.Connection, t: Tables, sku: str, location: str | None = None) -> list[LedgerEntry]:
