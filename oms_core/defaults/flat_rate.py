@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
+import secrets
 
 from oms_core.domain.fulfilment import Document, LabelResult, Parcel, Rate
 from oms_core.domain.money import Money
@@ -29,7 +29,7 @@ class FlatRateCarrier(Carrier):
         return [Rate(self.name, self.service, self.price, self.days)]
 
     def create_label(self, parcel: Parcel) -> LabelResult:
-        tracking = "FR" + uuid.uuid4().hex[:14].upper()
+        tracking = "FR" + secrets.token_hex(7).upper()
         documents: tuple[Document, ...] = ()
         if self.packing_slip:
             text = [f"Packing slip - order #{parcel.order_id} - {tracking}", ""]

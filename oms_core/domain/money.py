@@ -195,6 +195,12 @@ def to_decimal(value: Any, field: str = "amount", entity: str = "money") -> Deci
     return result
 
 
+def round_amount(amount: Decimal, currency: str, rounding: str = ROUND_HALF_UP) -> Decimal:
+    """``amount`` rounded to ``currency``'s minor unit, half up by default: ``Money(amount, currency).rounded()``
+    without the ``Money``, for sums that make one ``Money`` at the end."""
+    return amount.quantize(_QUANTUM[minor_unit(currency)], rounding=rounding)
+
+
 def _check_currency(instance: Any, attribute: Any, value: str) -> None:
     minor_unit(value)
 

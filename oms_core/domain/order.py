@@ -16,7 +16,7 @@ from typing import Any
 import attrs
 
 from oms_core.domain.errors import ValidationError
-from oms_core.domain.money import Money, minor_unit, to_decimal
+from oms_core.domain.money import Money, minor_unit, round_amount, to_decimal
 from oms_core.domain.party import Address, Customer
 from oms_core.domain.status import FulfillmentStatus, OrderStatus, PaymentStatus
 
@@ -158,7 +158,8 @@ class OrderDraft:
 
     def line_discounts(self) -> list[Money]:
         """Each line's discount including its share of ``order_discount``, rounded to the minor unit."""
-        own = [Money(line.discount, self.currency).rounded() for line in self.lines]
+        cur = self.currency
+        own = [Money(round_amount(to_decimal(line.discount, "discount"), cur), cur) for line in self.lines]
         if not self.order_discount:
             return own
         weights = [line.gross() - line.discount for line in self.lines]
@@ -166,19 +167,21 @@ class OrderDraft:
         return [a + b for a, b in zip(own, shares, strict=True)]
 
     def totals(self) -> Totals:
+        """The order's totals, each rounded to the currency's minor unit (half up, as invoices do)."""
         cur = self.currency
-        discounts = self.line_discounts()
-        subtotal = Money.sum((Money(line.gross(), cur).rounded() for line in self.lines), cur)
-        discount_total = Money.sum(discounts, cur)
-        tax_total = (
-            Money.sum((Money(line.tax, cur).rounded() for line in self.lines), cur)
-            + Money(self.shipping_tax, cur).rounded()
+        # exact Decimal arithmetic, Money made once per total: the draft's amounts are checked here as Money would
+        subtotal = sum(
+            (round_amount(to_decimal(line.unit_price, "unit_price") * line.quantity, cur) for line in self.lines),
+            Decimal(0),
         )
-        shipping = Money(self.shipping, cur).rounded()
+        discount_total = sum((m.amount for m in self.line_discounts()), Decimal(0))
+        tax_total = sum((round_amount(to_decimal(line.tax, "tax"), cur) for line in self.lines), Decimal(0))
+        tax_total += round_amount(to_decimal(self.shipping_tax, "shipping_tax"), cur)
+        shipping = round_amount(to_decimal(self.shipping, "shipping"), cur)
         total = subtotal - discount_total + shipping
         if not self.taxes_included:
-            total = total + tax_total
-        return Totals(subtotal, discount_total, shipping, tax_total, total)
+            total += tax_total
+        return Totals(*(Money(x, cur) for x in (subtotal, discount_total, shipping, tax_total, total)))
 
     def fingerprint(self, content: dict[str, Any] | None = None) -> str:
         """A stable digest of the draft's content, used to tell a replay from a conflicting resend.

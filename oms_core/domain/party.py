@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from typing import Any, TypeVar
 
 import attrs
@@ -127,3 +128,10 @@ def of_stored(cls: type[T], data: dict[str, Any] | None) -> T | None:
     for name in names:
         object.__setattr__(obj, name, data.get(name))
     return obj
+
+
+@functools.lru_cache(maxsize=4096)
+def of_stored_text(cls: type[T], text: str) -> T | None:
+    """:func:`of_stored` of the JSON ``text`` the OMS stored, remembered for the last few thousand texts: the
+    objects are frozen, so one can stand for every load of the same stored text."""
+    return of_stored(cls, json.loads(text))

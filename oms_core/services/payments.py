@@ -6,7 +6,7 @@ after every change, so they can never disagree with them.
 
 from __future__ import annotations
 
-import uuid
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -99,7 +99,7 @@ def authorize(
     money = _amount(order, open_amount if amount is None else amount)
     if money > open_amount:
         raise PaymentError("payment", "amount", f"{money} exceeds what is still open on the order ({open_amount})")
-    key = idempotency_key or f"oms-{uuid.uuid4().hex}"
+    key = idempotency_key or f"oms-{secrets.token_hex(16)}"
     driver = _gateway(ctx, gateway)
     result = _call(ctx, gateway, driver.authorize, order, money, method, key)
     state = {

@@ -15,6 +15,7 @@ write, so such an error means a bug or a broken database; it rolls the use case 
 from __future__ import annotations
 
 import collections
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -45,10 +46,23 @@ def _last_value_memo(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return memo
 
 
+_MEMOS: weakref.WeakKeyDictionary[sa.Dialect, dict[type, Callable[[Any], Any]]] = weakref.WeakKeyDictionary()
+
+
+def _shared_memo(dialect: sa.Dialect, type_: Any, process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """One :func:`_last_value_memo` per dialect and column type, shared by every statement: the use case's one
+    ``uow.now`` is then converted once, not once per statement that writes a time."""
+    memos = _MEMOS.setdefault(dialect, {})
+    found = memos.get(type(type_))
+    if found is None:
+        found = memos[type(type_)] = _last_value_memo(process)
+    return found
+
+
 class Prepared:
     """One statement for one dialect and one set of parameter names."""
 
-    __slots__ = ("_names", "_plan", "named", "results", "returns", "row_type", "sql")
+    __slots__ = ("_row", "args", "named", "returns", "row_type", "sql")
 
     def __init__(self, stmt: sa.Executable, dialect: sa.Dialect, keys: Sequence[str] | None = None) -> None:
         compiled = stmt.compile(dialect=dialect, column_keys=list(keys) if keys is not None else None)
@@ -60,7 +74,7 @@ class Prepared:
         processors = dict(compiled._bind_processors)
         for bind, name in compiled.bind_names.items():
             if name in processors and isinstance(bind.type, _REPEATED_VALUE_TYPES):
-                processors[name] = _last_value_memo(processors[name])
+                processors[name] = _shared_memo(dialect, bind.type, processors[name])
         self.sql: str = compiled.string
         self.named = not compiled.positional
         # values fixed in the statement itself (literals SQLAlchemy turned into anonymous parameters)
@@ -68,31 +82,54 @@ class Prepared:
             name: bp.effective_value for bp, name in compiled.bind_names.items() if bp.value is not None or bp.callable
         }
         # (name, processor, default) per parameter, in the order the driver wants them
-        self._plan: list[tuple[str, Processor, Any]] = [(n, processors.get(n), defaults.get(n)) for n in names]
-        self._names = names
+        plan: list[tuple[str, Processor, Any]] = [(n, processors.get(n), defaults.get(n)) for n in names]
+        # a named paramstyle spells some names differently in the SQL (pyformat escapes quotes, dots, brackets...)
+        escaped = getattr(compiled, "escaped_bind_names", None) or {}
+        self.args: Callable[[Mapping[str, Any]], Any] = _args_function(plan, self.named, escaped)
         columns = getattr(compiled, "_result_columns", [])
-        self.results: list[Processor] = [col[3]._cached_result_processor(dialect, None) for col in columns]
+        results: list[Processor] = [col[3]._cached_result_processor(dialect, None) for col in columns]
         self.row_type = collections.namedtuple("Row", [col[0] for col in columns], rename=True) if columns else tuple
-
-    def args(self, params: Mapping[str, Any]) -> Any:
-        get = params.get
-        values = []
-        for name, process, default in self._plan:
-            value = get(name, default)
-            values.append(value if process is None else process(value))  # None too: JSON stores it as 'null'
-        if self.named:
-            return dict(zip(self._names, values, strict=True))
-        return values
+        self._row = _row_function(results, self.row_type) if columns else tuple
 
     def row(self, raw: Sequence[Any] | None) -> Any:
         """A result row with SQLAlchemy's result processing applied, its columns readable by name."""
-        if raw is None:
-            return None
-        if not self.results:
-            return tuple(raw)
-        return self.row_type._make(
-            [v if p is None or v is None else p(v) for p, v in zip(self.results, raw, strict=True)]
-        )
+        return None if raw is None else self._row(raw)
+
+
+def _args_function(
+    plan: Sequence[tuple[str, Processor, Any]], named: bool, escaped: Mapping[str, str]
+) -> Callable[[Mapping[str, Any]], Any]:
+    """``args(params)``: the driver's parameters (a list, or a dict for a named paramstyle) from ``params``, each
+    value through its bind processor; a missing one is the statement's own default. Generated once per statement
+    (as ``attrs`` and ``namedtuple`` generate their methods): a loop over the plan costs twice as much per call.
+    """
+    env: dict[str, Any] = {}
+    values = []
+    for i, (name, process, default) in enumerate(plan):
+        env[f"d{i}"] = default
+        value = f"get({name!r}, d{i})"
+        if process is not None:  # None too goes through it: JSON stores None as 'null'
+            env[f"p{i}"] = process
+            value = f"p{i}({value})"
+        values.append(f"{escaped.get(name, name)!r}: {value}" if named else value)
+    body = "{" + ", ".join(values) + "}" if named else "[" + ", ".join(values) + "]"
+    exec(f"def args(params):\n    get = params.get\n    return {body}\n", env)  # the names are repr()-quoted
+    return env["args"]  # type: ignore[no-any-return]
+
+
+def _row_function(results: Sequence[Processor], row_type: Any) -> Callable[[Sequence[Any]], Any]:
+    """``row(raw)``: ``row_type`` of the raw values, each non-NULL one through its result processor (generated
+    once per statement, see :func:`_args_function`)."""
+    env: dict[str, Any] = {"new": tuple.__new__, "Row": row_type}
+    values = []
+    for i, process in enumerate(results):
+        if process is None:
+            values.append(f"raw[{i}]")
+        else:
+            env[f"p{i}"] = process
+            values.append(f"(None if raw[{i}] is None else p{i}(raw[{i}]))")
+    exec(f"def row(raw):\n    return new(Row, ({', '.join(values)},))\n", env)
+    return env["row"]  # type: ignore[no-any-return]
 
 
 class Outcome:

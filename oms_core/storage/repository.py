@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -12,12 +12,14 @@ from oms_core.domain.fulfilment import Document, Shipment, ShipmentLine, Shipmen
 from oms_core.domain.inventory import LedgerEntry, LedgerReason, Location, Product, Reservation, StockLevel
 from oms_core.domain.money import Money
 from oms_core.domain.order import Hold, Order, OrderLine, TimelineEntry, Totals
-from oms_core.domain.party import Address, Customer, of_stored
+from oms_core.domain.party import Address, Customer, of_stored, of_stored_text
 from oms_core.domain.payment import Payment, PaymentState, Refund
 from oms_core.domain.returns import Disposition, Return, ReturnLine, ReturnState
 from oms_core.domain.status import FulfillmentStatus, OrderStatus, PaymentStatus
 from oms_core.storage import prepared
 from oms_core.storage.tables import Tables
+
+T = TypeVar("T")
 
 
 def _run(conn: sa.Connection, t: Tables, statement: tuple[Any, Any], params: Any, columns: bool = False) -> Any:
@@ -40,9 +42,9 @@ def order_row_to_order(row: Any, lines: list[OrderLine], holds: list[Hold]) -> O
         channel=row.channel,
         external_id=row.external_id,
         currency=cur,
-        customer=of_stored(Customer, row.customer or {}),
-        shipping_address=of_stored(Address, row.shipping_address),
-        billing_address=of_stored(Address, row.billing_address),
+        customer=_party(Customer, row.customer) or of_stored(Customer, {}),
+        shipping_address=_party(Address, row.shipping_address),
+        billing_address=_party(Address, row.billing_address),
         lines=lines,
         status=OrderStatus(row.status),
         payment_status=PaymentStatus(row.payment_status),
@@ -80,9 +82,25 @@ def line_row_to_line(row: Any, currency: str) -> OrderLine:
     )
 
 
-def _order_columns(t: Tables) -> list[sa.Column[Any]]:
-    """The order header without ``content`` and ``fingerprint``, which only the replay check reads."""
-    return [c for c in t.orders.c if c.name not in ("content", "fingerprint")]
+_PARTY_COLUMNS = ("customer", "shipping_address", "billing_address")
+
+
+def _party(cls: type[T], stored: str | dict[str, Any] | None) -> T | None:
+    """A customer or address from its stored JSON: text (SQLite) is decoded once per distinct text and the frozen
+    result shared (the same order is loaded by every use case on it), a decoded dict (PostgreSQL) converted."""
+    if isinstance(stored, str):
+        return of_stored_text(cls, stored)
+    return of_stored(cls, stored)
+
+
+def _order_columns(t: Tables) -> list[Any]:
+    """The order header without ``content`` and ``fingerprint``, which only the replay check reads; the parties as
+    the stored JSON text where the driver hands text (see :func:`_party`)."""
+    return [
+        sa.type_coerce(c, sa.String).label(c.name) if c.name in _PARTY_COLUMNS else c
+        for c in t.orders.c
+        if c.name not in ("content", "fingerprint")
+    ]
 
 
 def load_order(conn: sa.Connection, t: Tables, order_id: int, *, lock: bool = False, with_holds: bool = False) -> Order:
