@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 from typing import Any
 
@@ -51,6 +52,12 @@ def _to_scaled(value: Any) -> int | None:
 def _from_scaled(value: Any) -> Decimal | None:
     if value is None:
         return None
+    return _decimal_of_scaled(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _decimal_of_scaled(value: int) -> Decimal:
+    # most stored amounts repeat (zeros, unit prices, common totals) and a Decimal is immutable: made once each
     return (Decimal(value) / _SCALE).normalize() if value % 10000 else Decimal(value // 10000)
 
 
