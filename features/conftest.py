@@ -176,6 +176,7 @@ class Shop:
         self.orders: dict[str, int] = {}  # the shop's order number -> OMS order id
         self.current: str | None = None
         self.card_payment: int | None = None
+        self.transfer: int | None = None
         self.rma: Return | None = None
         self.batch: list[int] = []
         self.refused_in_batch: list[int] = []
@@ -520,6 +521,17 @@ def card_authorized(shop: Shop, amount: str, cur: str) -> None:
         shop.card_payment = payment.id
 
 
+@given(step("the customer has chosen to pay {amount:Amount} {cur:Currency} by bank transfer"))
+def bank_transfer_chosen(shop: Shop, amount: str, cur: str) -> None:
+    shop.transfer = shop.oms.authorize_payment(shop.order_id, Money(amount, cur), method="bank_transfer").id
+
+
+@when("the bank transfer is called off")
+def bank_transfer_called_off(shop: Shop) -> None:
+    assert shop.transfer is not None, "no bank transfer was chosen"
+    shop.oms.void_payment(shop.transfer, "customer pays by card instead")
+
+
 @given(step("{amount:Amount} {cur:Currency} of the card payment has been captured"))
 def part_was_captured(shop: Shop, amount: str, cur: str) -> None:
     assert shop.card_payment is not None, "no card payment was authorized"
@@ -580,6 +592,12 @@ def capture_refused(shop: Shop) -> None:
 def authorization_refused(shop: Shop) -> None:
     error = shop.refused(PaymentError)
     assert error.field == "amount" and "still open" in error.reason, error
+
+
+@then("the authorization is refused because the bank transfer is awaited")
+def authorization_refused_awaited(shop: Shop) -> None:
+    error = shop.refused(PaymentError)
+    assert error.field == "amount" and "awaited by pending payments" in error.reason, error
 
 
 @then(step("{amount:Amount} {cur:Currency} is authorized on the order"))

@@ -50,3 +50,12 @@ Feature: Taking and giving back money
     Then the refund is refused because it is more than was captured
     And the payment status is "partially_paid"
     And 0.00 EUR has been refunded
+
+  Scenario: An awaited bank transfer is not paid a second time by card
+    Given the customer has chosen to pay 100.00 EUR by bank transfer
+    When the customer's card is authorized for 100.00 EUR
+    Then the authorization is refused because the bank transfer is awaited
+    And nothing has been captured
+    When the bank transfer is called off
+    And the customer's card is authorized for 100.00 EUR
+    Then the payment status is "authorized"

@@ -95,10 +95,18 @@ def authorize(
     order = repo.load_order(uow.conn, uow.t, order_id, lock=True)
     if order.status == O.CANCELLED:
         raise PaymentError("payment", "order", f"order #{order_id} is cancelled")
-    open_amount = order.total - order.amount_authorized + order.amount_refunded
+    # what a pending payment awaits (a bank transfer, cash on delivery) is not open: paying it again by another way
+    # would charge the customer twice once the transfer arrives
+    awaited = repo.pending_payment_amount(uow.conn, uow.t, order.id, order.currency)
+    open_amount = order.total - order.amount_authorized - awaited + order.amount_refunded
+    hint = "" if awaited.is_zero() else f"; {awaited} is awaited by pending payments: void or capture them first"
+    if amount is None and open_amount.amount <= 0 and hint:
+        raise PaymentError("payment", "amount", f"nothing is open on order #{order.id}{hint}")
     money = _amount(order, open_amount if amount is None else amount)
     if money > open_amount:
-        raise PaymentError("payment", "amount", f"{money} exceeds what is still open on the order ({open_amount})")
+        raise PaymentError(
+            "payment", "amount", f"{money} exceeds what is still open on the order ({open_amount}){hint}"
+        )
     key = idempotency_key or f"oms-{secrets.token_hex(16)}"
     driver = _gateway(ctx, gateway)
     result = _call(ctx, gateway, driver.authorize, order, money, method, key)

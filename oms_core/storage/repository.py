@@ -18,6 +18,7 @@ from oms_core.domain.returns import Disposition, Return, ReturnLine, ReturnState
 from oms_core.domain.status import FulfillmentStatus, OrderStatus, PaymentStatus
 from oms_core.storage import prepared
 from oms_core.storage.tables import Tables
+from oms_core.storage.types import Amount
 
 T = TypeVar("T")
 
@@ -352,6 +353,17 @@ def payments(conn: sa.Connection, t: Tables, order_id: int) -> list[Payment]:
         lambda t: sa.select(t.payments).where(t.payments.c.order_id == sa.bindparam("id")).order_by(t.payments.c.id),
     )
     return [payment_from_row(r) for r in _run(conn, t, q, {"id": order_id})]
+
+
+def pending_payment_amount(conn: sa.Connection, t: Tables, order_id: int, currency: str) -> Money:
+    """What the order's pending payments await (authorized at no provider yet: transfers, cash on delivery)."""
+    q = (
+        "pending_payment_amount",
+        lambda t: sa.select(sa.type_coerce(sa.func.coalesce(sa.func.sum(t.payments.c.amount), 0), Amount)).where(
+            t.payments.c.order_id == sa.bindparam("id"), t.payments.c.state == PaymentState.PENDING.value
+        ),
+    )
+    return Money.of_stored(_run(conn, t, q, {"id": order_id}).scalar(), currency)
 
 
 def load_payment(conn: sa.Connection, t: Tables, payment_id: int) -> Payment:

@@ -370,3 +370,25 @@ def test_a_malformed_webhook_is_rejected(shop, order):
     assert caught.value.source == "test"
     with pytest.raises(WebhookRejected):
         shop.handle_payment_webhook("test", {}, json.dumps({"id": "evt_1", "type": "teleported"}).encode())
+
+
+def test_what_a_pending_payment_awaits_is_not_open_to_a_second_payment(shop, order):
+    # the customer chose bank transfer: the whole total is awaited; paying it again by card would charge twice
+    pending = shop.authorize_payment(order.id, method="bank_transfer")
+    for amount in (None, "0.01"):
+        with pytest.raises(PaymentError) as caught:
+            shop.pay(order.id, amount, gateway="test")
+        assert caught.value.field == "amount"
+        assert "awaited by pending payments" in caught.value.reason
+    assert gateway(shop).calls == []  # refused before any gateway is asked
+    # the transfer is called off: the total is open again, and the card pays it
+    shop.void_payment(pending.id, "customer pays by card instead")
+    assert shop.pay(order.id, gateway="test").amount == TOTAL
+    assert shop.get_order(order.id).payment_status == PaymentStatus.PAID
+
+
+def test_a_partly_awaited_total_leaves_the_rest_open(shop, order):
+    shop.authorize_payment(order.id, "20.00", method="invoice")
+    with pytest.raises(PaymentError):
+        shop.pay(order.id, "15.00", gateway="test")
+    assert shop.pay(order.id, gateway="test").amount == Money("14.99", "EUR")
