@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -17,23 +16,6 @@ from oms_core.testing import draft, seed_catalogue
 
 # column names a generated argument or row function must quote, not paste
 ODD = ["plain", "it's", 'say "hi"', "back\\slash", "new\nline", "{brace}"]
-
-
-class _Tables:
-    """The two look-ups ``prepared.execute`` needs from ``Tables``."""
-
-    def __init__(self, table: sa.Table) -> None:
-        self.table = table
-        self._cache: dict[Any, Any] = {}
-
-    def stmt(self, key: Any, build: Any) -> Any:
-        return self._cache.setdefault(("stmt", key), build(self))
-
-    def prepared(self, key: Any, build: Any, dialect: sa.Dialect, keys: Any) -> prepared.Prepared:
-        full = ("prepared", key, dialect.name, keys)
-        if full not in self._cache:
-            self._cache[full] = prepared.Prepared(self.stmt(key, build), dialect, keys)
-        return self._cache[full]
 
 
 def _odd_table(prefix: str, schema: str | None) -> sa.Table:
@@ -50,7 +32,7 @@ def _odd_table(prefix: str, schema: str | None) -> sa.Table:
 
 def test_odd_column_names_round_trip_through_prepared_statements(oms: OMS) -> None:
     table = _odd_table(oms.tables.prefix, oms.tables.schema)
-    t = _Tables(table)
+    t = oms.tables  # its statement cache, with statements on a table of this test's own
     at = dt.datetime(2026, 11, 25, 8, 30, 1, 5, tzinfo=dt.UTC)
     values = {**{name: f"value of {name}" for name in ODD}, "amount": Decimal("12.3456"), "at": at}
     with oms.engine.begin() as conn:
@@ -58,14 +40,16 @@ def test_odd_column_names_round_trip_through_prepared_statements(oms: OMS) -> No
     try:
         with oms.engine.begin() as conn:
             inserted = prepared.execute(
-                conn, t, "insert", lambda t: t.table.insert().returning(t.table.c.id), {**values, "doc": None},
+                conn, t, "test_odd_insert", lambda t: table.insert().returning(table.c.id), {**values, "doc": None},
                 columns=True,
             ).scalar_one()  # fmt: skip
             prepared.execute_many(
-                conn, t, "insert", lambda t: t.table.insert().returning(t.table.c.id),
+                conn, t, "test_odd_insert", lambda t: table.insert().returning(table.c.id),
                 [{**values, "doc": {"k": [1, "two"]}}], columns=True,
             )  # fmt: skip
-            rows = prepared.execute(conn, t, "all", lambda t: sa.select(t.table).order_by(t.table.c.id), {}).all()
+            rows = prepared.execute(
+                conn, t, "test_odd_select", lambda t: sa.select(table).order_by(table.c.id), {}
+            ).all()
             core = conn.execute(sa.select(table).order_by(table.c.id)).all()
         assert [tuple(r) for r in rows] == [tuple(r) for r in core]
         first, second = rows
