@@ -11,9 +11,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from oms_core.domain.errors import InsufficientStock, NotFound, ValidationError
+from oms_core.domain.errors import ConcurrentUpdate, InsufficientStock, NotFound, ValidationError
 from oms_core.domain.inventory import (
-    Allocation,
     LedgerReason,
     Location,
     Product,
@@ -218,28 +217,55 @@ def _announce_low(uow: UnitOfWork, level: StockLevel, threshold: int | None) -> 
         )
 
 
-def reserve(uow: UnitOfWork, line_id: int, order_id: int, sku: str, allocation: Allocation) -> int:
-    """Reserve up to ``allocation.quantity`` of ``sku`` at its location; returns the units reserved.
+class Reserver:
+    """The stock rows of some SKUs, locked for this transaction, that a use case reserves from.
 
-    Each attempt is one conditional UPDATE (``available >= q``), so nothing can oversell. When another
-    transaction took stock since the sourcing plan was made, it retries with what is still available.
+    Reservations are decided here, against the locked levels, and written by :meth:`write` with one guarded
+    ``executemany`` per table: a conditional UPDATE (``on hand - reserved >= q``) per (SKU, location), so nothing
+    can oversell even if a writer ignored the lock, and one row per reservation.
     """
-    q = allocation.quantity
-    while q > 0:
-        row = uow.run("reserve", _reserve_statement, {"p_sku": sku, "p_location": allocation.location, "q": q}).first()
-        if row is not None:
-            uow.run(
-                "insert_reservation",
-                lambda t: t.reservations.insert(),
-                {"order_id": order_id, "line_id": line_id, "sku": sku, "location": allocation.location,
-                 "quantity": q, "shipped": 0, "released": 0},
-                columns=True,
-            )  # fmt: skip
-            _announce_low(uow, StockLevel(sku, allocation.location, row.on_hand, row.reserved), row[2])
-            return q
-        level = _level(uow, sku, allocation.location)
-        q = min(q, level.available if level else 0)
-    return 0
+
+    def __init__(self, uow: UnitOfWork, skus: Iterable[str]) -> None:
+        self._uow = uow
+        self._rows = {(r.sku, r.location): r for r in repo.stock_for_update(uow.conn, uow.t, skus)}
+        self._added: dict[tuple[str, str], int] = {}
+        self._new: list[dict[str, Any]] = []
+
+    def _reserved(self, key: tuple[str, str]) -> int:
+        return int(self._rows[key].reserved) + self._added.get(key, 0)
+
+    def levels(self) -> list[StockLevel]:
+        """The levels at active locations, in location priority order (the order default sourcing prefers)."""
+        rows = sorted((r for r in self._rows.values() if r.active), key=lambda r: (r.priority, r.location, r.sku))
+        return [StockLevel(r.sku, r.location, r.on_hand, self._reserved((r.sku, r.location))) for r in rows]
+
+    def reserve(self, order_id: int, line_id: int, sku: str, location: str, quantity: int) -> int:
+        """Reserve up to ``quantity`` of ``sku`` at ``location`` for a line; returns the units reserved."""
+        key = (sku, location)
+        row = self._rows.get(key)
+        if row is None:
+            return 0
+        reserved = self._reserved(key)
+        q = min(quantity, row.on_hand - reserved)
+        if q <= 0:
+            return 0
+        self._added[key] = self._added.get(key, 0) + q
+        self._new.append(
+            {"order_id": order_id, "line_id": line_id, "sku": sku, "location": location, "quantity": q,
+             "shipped": 0, "released": 0}
+        )  # fmt: skip
+        _announce_low(self._uow, StockLevel(sku, location, row.on_hand, reserved + q), row.low_stock_threshold)
+        return q
+
+    def write(self) -> None:
+        """Write what was reserved: stock rows in (sku, location) order, then the reservation rows."""
+        if not self._new:
+            return
+        stock = [{"p_sku": s, "p_location": loc, "q": q} for (s, loc), q in sorted(self._added.items())]
+        if self._uow.run_many("reserve", _reserve_statement, stock) != len(stock):
+            raise ConcurrentUpdate("stock changed while it was locked for a reservation; retry")
+        self._uow.run_many("insert_reservation", lambda t: t.reservations.insert(), self._new, columns=True)
+        self._new, self._added = [], {}
 
 
 def _reserve_statement(t: Tables) -> sa.Update:
@@ -253,7 +279,6 @@ def _reserve_statement(t: Tables) -> sa.Update:
             s.c.on_hand - s.c.reserved >= q,
         )
         .values(reserved=s.c.reserved + q)
-        .returning(s.c.on_hand, s.c.reserved, _threshold(t))
     )
 
 

@@ -298,9 +298,12 @@ def allocate(uow: UnitOfWork, ctx: Context, order: Order) -> dict[str, int]:
     need = [n for n in need if n[2] > 0]
     if not need:
         return {}
-    stock = repo.stock_levels(uow.conn, uow.t, [sku for _, sku, _ in need])
+    # the SKUs' stock rows are locked from here to the commit: the plan is made, and kept, against what is there
+    stock = inventory.Reserver(uow, (sku for _, sku, _ in need))
     plan: Sequence[Allocation] = []
-    for plugin, result in ctx.decide("choose_sources", first=True, order=order, lines=need, stock=stock, oms=ctx.oms):
+    for plugin, result in ctx.decide(
+        "choose_sources", first=True, order=order, lines=need, stock=stock.levels(), oms=ctx.oms
+    ):
         plan = result
         if plugin != "default_sourcing":
             uow.timeline(
@@ -311,17 +314,23 @@ def allocate(uow: UnitOfWork, ctx: Context, order: Order) -> dict[str, int]:
             )
     by_line = {line.id: line for line in order.lines}
     wanted = {line_id: qty for line_id, _, qty in need}
+    planned: dict[int, int] = {}
+    for a in plan:
+        if (
+            a.line_id not in by_line
+            or a.quantity <= 0
+            or planned.get(a.line_id, 0) + a.quantity > wanted.get(a.line_id, 0)
+        ):
+            raise ValidationError("allocation", "quantity", f"sourcing plan {a} does not fit order #{order.id}")
+        planned[a.line_id] = planned.get(a.line_id, 0) + a.quantity
     got: dict[int, int] = {}
     done: list[Allocation] = []
-    # stock rows are always locked in (sku, location) order, so concurrent orders cannot deadlock
-    for a in sorted(plan, key=lambda a: (by_line[a.line_id].sku if a.line_id in by_line else "", a.location)):
-        line = by_line.get(a.line_id)
-        if line is None or a.quantity <= 0 or got.get(a.line_id, 0) + a.quantity > wanted.get(a.line_id, 0):
-            raise ValidationError("allocation", "quantity", f"sourcing plan {a} does not fit order #{order.id}")
-        reserved = inventory.reserve(uow, line.id, order.id, line.sku, a)
+    for a in sorted(plan, key=lambda a: (by_line[a.line_id].sku, a.location)):
+        reserved = stock.reserve(order.id, a.line_id, by_line[a.line_id].sku, a.location, a.quantity)
         if reserved:
             got[a.line_id] = got.get(a.line_id, 0) + reserved
             done.append(Allocation(a.line_id, a.location, reserved))
+    stock.write()
     short: dict[str, int] = {}
     for line_id, sku, qty in need:
         line = by_line[line_id]

@@ -269,6 +269,30 @@ def stock_levels(
     return [StockLevel(r.sku, r.location, r.on_hand, r.reserved) for r in rows]
 
 
+def stock_for_update(conn: sa.Connection, t: Tables, skus: Iterable[str]) -> list[Any]:
+    """Every stock row of ``skus`` (any location) with its location's ``active`` and ``priority`` and the product's
+    ``low_stock_threshold``, locked (``FOR UPDATE OF`` the stock rows where the backend has row locks).
+
+    Rows are read, and so locked, in (sku, location) order: the order every use case touches stock rows in, so that
+    two transactions cannot deadlock on them.
+    """
+    locking = conn.dialect.name != "sqlite"
+
+    def build(t: Tables, n: int) -> sa.Select:
+        s, loc, p = t.stock, t.locations, t.products
+        q = (
+            sa.select(s.c.sku, s.c.location, s.c.on_hand, s.c.reserved, loc.c.active, loc.c.priority,
+                      p.c.low_stock_threshold)
+            .join(loc, loc.c.code == s.c.location)
+            .join(p, p.c.sku == s.c.sku)
+            .where(prepared.in_list(s.c.sku, "sku", n))
+            .order_by(s.c.sku, s.c.location)
+        )  # fmt: skip
+        return q.with_for_update(of=s) if locking else q
+
+    return _for_skus(conn, t, ("stock_for_update", locking), build, skus)
+
+
 def priorities(conn: sa.Connection, t: Tables) -> dict[str, int]:
     return dict(conn.execute(sa.select(t.locations.c.code, t.locations.c.priority)).all())
 
