@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import attrs
 import sqlalchemy as sa
@@ -12,13 +13,14 @@ from oms_core.domain.errors import (
     DuplicateOrder,
     InsufficientStock,
     InvalidTransition,
+    OMSError,
     RuleRejected,
     ValidationError,
     ValidationErrors,
 )
 from oms_core.domain.inventory import Allocation
 from oms_core.domain.money import Money, to_decimal
-from oms_core.domain.order import Order, OrderDraft, OrderLine, describe_differences
+from oms_core.domain.order import Order, OrderDraft, OrderLine, Totals, describe_differences
 from oms_core.domain.status import FulfillmentStatus as F
 from oms_core.domain.status import OrderStatus as O
 from oms_core.domain.status import PaymentStatus as P
@@ -42,6 +44,88 @@ def place_order(uow: UnitOfWork, ctx: Context, draft: OrderDraft) -> tuple[Order
     if existing is not None:
         return _replay(uow, draft, existing), False
     known = inventory.known_skus(uow, (line.sku for line in draft.lines))
+    priced, fingerprint, content, decisions = _accept(ctx, draft, known)
+    order = _insert(uow, priced, fingerprint, content)
+    _record_decisions(uow, order.id, decisions)
+    return order, True
+
+
+#: What :func:`place_orders` did with one draft: ``(order id, created)``, or the error that refused it.
+Placement = tuple[int, bool] | OMSError
+
+
+def place_orders(uow: UnitOfWork, ctx: Context, drafts: Sequence[OrderDraft]) -> list[Placement]:
+    """Place ``drafts`` in the caller's transaction, set-based: one look-up of known external ids and one of known
+    SKUs for all of them, one ``executemany`` for all their lines. Returns one :data:`Placement` per draft.
+
+    Each draft gets the same checks and hooks as :func:`place_order`, all before its first write, so a refused
+    draft leaves nothing behind and the others are placed. A replay (also of a draft earlier in ``drafts``) returns
+    the existing order's id with ``created`` false.
+    """
+    outcomes: list[Placement] = []
+    checked: list[OrderDraft] = []
+    for draft in drafts:
+        problems = draft.problems()
+        if problems:
+            outcomes.append(ValidationErrors(problems))
+        else:
+            checked.append(draft)
+            outcomes.append((0, False))  # filled in below
+    stored = repo.order_fingerprints(uow.conn, uow.t, [(d.channel, d.external_id) for d in checked])
+    known = inventory.known_skus(uow, (line.sku for d in checked for line in d.lines))
+    placed: dict[tuple[str, str], tuple[int, str, dict[str, Any]]] = {}  # by this call: id, fingerprint, content
+    lines: list[dict[str, Any]] = []
+    checked_iter = iter(checked)
+    for i, outcome in enumerate(outcomes):
+        if isinstance(outcome, OMSError):
+            continue
+        draft = next(checked_iter)
+        key = (draft.channel, draft.external_id)
+        try:
+            if key in stored:
+                order_id, fingerprint = stored[key]
+                _check_replay(uow, draft, order_id, fingerprint)
+                outcomes[i] = (order_id, False)
+                continue
+            if key in placed:
+                order_id, fingerprint, content = placed[key]
+                if fingerprint != draft.fingerprint():
+                    raise DuplicateOrder(
+                        draft.channel, draft.external_id, order_id, describe_differences(content, draft.content())
+                    )
+                outcomes[i] = (order_id, False)
+                continue
+            priced, fingerprint, content, decisions = _accept(ctx, draft, known)
+        except OMSError as exc:
+            outcomes[i] = exc
+            continue
+        totals = priced.totals()
+        order_id = _insert_header(uow, _header(uow, priced, totals, fingerprint, content))
+        if order_id is None:  # another transaction placed it since the look-up
+            existing = repo.find_order_id(uow.conn, uow.t, draft.channel, draft.external_id)
+            assert existing is not None
+            try:
+                _check_replay(uow, draft, existing)
+            except OMSError as exc:
+                outcomes[i] = exc
+                continue
+            outcomes[i] = (existing, False)
+            continue
+        lines += _line_rows(priced, order_id)
+        _placed(uow, priced, order_id, totals, len(priced.lines))
+        _record_decisions(uow, order_id, decisions)
+        placed[key] = (order_id, fingerprint, content)
+        outcomes[i] = (order_id, True)
+    uow.run_many("insert_order_lines", lambda t: t.order_lines.insert(), lines, columns=True)
+    return outcomes
+
+
+def _accept(
+    ctx: Context, draft: OrderDraft, known: set[str]
+) -> tuple[OrderDraft, str, dict[str, Any], list[tuple[str, str]]]:
+    """Every check and decision hook of a new order, before anything is written: unknown SKUs, ``validate_order``,
+    ``price_order``, ``compute_taxes``. Returns the priced draft, the original's fingerprint and content, and the
+    decisions to write on the timeline."""
     unknown = [
         ValidationError("order", f"lines[{i}].sku", f"unknown SKU {line.sku!r}", line.sku)
         for i, line in enumerate(draft.lines)
@@ -65,10 +149,12 @@ def place_order(uow: UnitOfWork, ctx: Context, draft: OrderDraft) -> tuple[Order
     for plugin, taxes in ctx.decide("compute_taxes", first=True, draft=priced, oms=ctx.oms):
         priced = _apply_taxes(priced, taxes, plugin)
         decisions.append((plugin, f"taxes computed by {plugin}: {priced.totals().tax_total}"))
-    order = _insert(uow, priced, fingerprint, content)
+    return priced, fingerprint, content, decisions
+
+
+def _record_decisions(uow: UnitOfWork, order_id: int, decisions: list[tuple[str, str]]) -> None:
     for plugin, message in decisions:
-        uow.timeline(order.id, "decision", message, plugin)
-    return order, True
+        uow.timeline(order_id, "decision", message, plugin)
 
 
 def _checked_draft(result: object, plugin: str, original: OrderDraft) -> OrderDraft:
@@ -96,7 +182,10 @@ def _apply_taxes(draft: OrderDraft, taxes: Sequence[object], plugin: str) -> Ord
     return attrs.evolve(draft, lines=lines, shipping_tax=amounts[-1])
 
 
-def _replay(uow: UnitOfWork, draft: OrderDraft, order_id: int) -> Order:
+def _check_replay(uow: UnitOfWork, draft: OrderDraft, order_id: int, fingerprint: str | None = None) -> None:
+    """Raise :class:`DuplicateOrder` unless ``draft`` has the content of the stored order ``order_id``."""
+    if fingerprint is not None and fingerprint == draft.fingerprint():
+        return
     row = uow.conn.execute(
         sa.select(uow.t.orders.c.fingerprint, uow.t.orders.c.content).where(uow.t.orders.c.id == order_id)
     ).one()
@@ -104,25 +193,66 @@ def _replay(uow: UnitOfWork, draft: OrderDraft, order_id: int) -> Order:
         raise DuplicateOrder(
             draft.channel, draft.external_id, order_id, describe_differences(row.content, draft.content())
         )
+
+
+def _replay(uow: UnitOfWork, draft: OrderDraft, order_id: int) -> Order:
+    _check_replay(uow, draft, order_id)
     return repo.load_order(uow.conn, uow.t, order_id)
 
 
 def _insert(uow: UnitOfWork, draft: OrderDraft, fingerprint: str, content: dict) -> Order:
-    t, now = uow.t, uow.now
     totals = draft.totals()
+    header = _header(uow, draft, totals, fingerprint, content)
+    order_id = _insert_header(uow, header)
+    if order_id is None:
+        # another transaction placed the same external id between our look-up and our insert
+        existing = repo.find_order_id(uow.conn, uow.t, draft.channel, draft.external_id)
+        assert existing is not None
+        return _replay(uow, draft, existing)
+    rows = _line_rows(draft, order_id)
+    uow.run_many("insert_order_lines", lambda t: t.order_lines.insert(), rows, columns=True)
+    ids = uow.run(
+        "order_line_ids",
+        lambda t: (
+            sa.select(t.order_lines.c.id)
+            .where(t.order_lines.c.order_id == sa.bindparam("order_id"))
+            .order_by(t.order_lines.c.line_no)
+        ),
+        {"order_id": order_id},
+    ).scalars()
     cur = draft.currency
-    header = {
+    lines = [
+        OrderLine(
+            id=line_id,
+            line_no=r["line_no"],
+            sku=r["sku"],
+            name=r["name"],
+            quantity=r["quantity"],
+            unit_price=Money(r["unit_price"], cur),
+            discount=Money(r["discount"], cur),
+            tax=Money(r["tax"], cur),
+        )
+        for line_id, r in zip(ids, rows, strict=True)
+    ]
+    header["id"] = order_id
+    order = repo.order_row_to_order(_Row(header), lines, [])
+    _placed(uow, draft, order_id, totals, len(lines))
+    return order
+
+
+def _header(uow: UnitOfWork, draft: OrderDraft, totals: Totals, fingerprint: str, content: dict) -> dict[str, Any]:
+    now = uow.now
+    billing = draft.billing_address or draft.shipping_address
+    return {
         "channel": draft.channel,
         "external_id": draft.external_id,
         "fingerprint": fingerprint,
         "content": content,
-        "currency": cur,
+        "currency": draft.currency,
         "customer_email": draft.customer.email,
         "customer": draft.customer.to_json(),
         "shipping_address": draft.shipping_address.to_json() if draft.shipping_address else None,
-        "billing_address": (draft.billing_address or draft.shipping_address).to_json()
-        if (draft.billing_address or draft.shipping_address)
-        else None,
+        "billing_address": billing.to_json() if billing else None,
         "status": O.PENDING.value,
         "payment_status": P.UNPAID.value,
         "fulfillment_status": F.UNFULFILLED.value,
@@ -142,8 +272,12 @@ def _insert(uow: UnitOfWork, draft: OrderDraft, fingerprint: str, content: dict)
         "attributes": draft.attributes or None,
         "version": 1,
     }
+
+
+def _insert_header(uow: UnitOfWork, header: dict[str, Any]) -> int | None:
+    """Insert the order row; ``None`` when the (channel, external id) is taken (by a concurrent transaction)."""
     dialect_insert = postgresql.insert if uow.dialect == "postgresql" else sqlite.insert
-    order_id = uow.run(
+    return uow.run(  # type: ignore[no-any-return]
         ("insert_order", uow.dialect),
         lambda t: (
             dialect_insert(t.orders)
@@ -153,13 +287,12 @@ def _insert(uow: UnitOfWork, draft: OrderDraft, fingerprint: str, content: dict)
         header,
         columns=True,
     ).scalar()
-    if order_id is None:
-        # another transaction placed the same external id between our look-up and our insert
-        existing = repo.find_order_id(uow.conn, t, draft.channel, draft.external_id)
-        assert existing is not None
-        return _replay(uow, draft, existing)
+
+
+def _line_rows(draft: OrderDraft, order_id: int) -> list[dict[str, Any]]:
+    cur = draft.currency
     discounts = draft.line_discounts()
-    rows = [
+    return [
         {
             "order_id": order_id,
             "line_no": i + 1,
@@ -177,36 +310,14 @@ def _insert(uow: UnitOfWork, draft: OrderDraft, fingerprint: str, content: dict)
         }
         for i, line in enumerate(draft.lines)
     ]
-    uow.run_many("insert_order_lines", lambda t: t.order_lines.insert(), rows, columns=True)
-    ids = uow.run(
-        "order_line_ids",
-        lambda t: (
-            sa.select(t.order_lines.c.id)
-            .where(t.order_lines.c.order_id == sa.bindparam("order_id"))
-            .order_by(t.order_lines.c.line_no)
-        ),
-        {"order_id": order_id},
-    ).scalars()
-    lines = [
-        OrderLine(
-            id=line_id,
-            line_no=r["line_no"],
-            sku=r["sku"],
-            name=r["name"],
-            quantity=r["quantity"],
-            unit_price=Money(r["unit_price"], cur),
-            discount=Money(r["discount"], cur),
-            tax=Money(r["tax"], cur),
-        )
-        for line_id, r in zip(ids, rows, strict=True)
-    ]
-    header["id"] = order_id
-    order = repo.order_row_to_order(_Row(header), lines, [])
+
+
+def _placed(uow: UnitOfWork, draft: OrderDraft, order_id: int, totals: Totals, n_lines: int) -> None:
     uow.timeline(
         order_id,
         "placed",
         f"placed from {draft.channel} as {draft.external_id}: {totals.total}",
-        data={"lines": len(lines)},
+        data={"lines": n_lines},
     )
     uow.emit(
         "order_placed",
@@ -215,11 +326,10 @@ def _insert(uow: UnitOfWork, draft: OrderDraft, fingerprint: str, content: dict)
             "channel": draft.channel,
             "external_id": draft.external_id,
             "total": totals.total.to_json()["amount"],
-            "currency": cur,
+            "currency": draft.currency,
         },
         order_id,
     )
-    return order
 
 
 class _Row:

@@ -154,6 +154,30 @@ def find_order_id(conn: sa.Connection, t: Tables, channel: str, external_id: str
     return _run(conn, t, q, {"channel": channel, "external_id": external_id}).scalar()
 
 
+def order_fingerprints(
+    conn: sa.Connection, t: Tables, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[int, str]]:
+    """``{(channel, external id): (order id, fingerprint)}`` for those of ``keys`` that are stored orders."""
+
+    def build(t: Tables, n: int) -> sa.Select:
+        o = t.orders
+        return sa.select(o.c.id, o.c.channel, o.c.external_id, o.c.fingerprint).where(
+            o.c.channel == sa.bindparam("channel"), prepared.in_list(o.c.external_id, "ext", n)
+        )
+
+    by_channel: dict[str, list[str]] = {}
+    for channel, external_id in keys:
+        by_channel.setdefault(channel, []).append(external_id)
+    found: dict[tuple[str, str], tuple[int, str]] = {}
+    for channel, ids in by_channel.items():
+        for part in prepared.chunks(sorted(set(ids))):
+            n = len(part)
+            statement = (("order_fingerprints", n), lambda t, n=n: build(t, n))
+            for r in _run(conn, t, statement, {"channel": channel, **prepared.in_params("ext", part)}).all():
+                found[(r.channel, r.external_id)] = (r.id, r.fingerprint)
+    return found
+
+
 def load_timeline(conn: sa.Connection, t: Tables, order_id: int) -> list[TimelineEntry]:
     rows = conn.execute(sa.select(t.timeline).where(t.timeline.c.order_id == order_id).order_by(t.timeline.c.id))
     return [TimelineEntry(at=r.at, kind=r.kind, message=r.message, source=r.source, data=r.data or {}) for r in rows]
