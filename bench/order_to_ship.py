@@ -108,8 +108,11 @@ def run_oms(
             oms.pay(order.id)
             oms.ship(order.id)
     else:
-        with oms.transaction():
-            ids = [oms.place_order(d).id for d in drafts]
+        # W1 batch goes through the bulk API where there is one: place_orders, one transaction for all N
+        result = oms.place_orders(drafts, batch_size=len(drafts))
+        if result.created != len(drafts):
+            raise SystemExit(f"place_orders refused orders: {result.errors[:3]}")
+        ids = sorted(oms.order_ids("web", (d.external_id for d in drafts)).values())
         with oms.transaction():
             for order_id in ids:
                 oms.confirm_order(order_id)
