@@ -168,14 +168,11 @@ def order_fingerprints(
     by_channel: dict[str, list[str]] = {}
     for channel, external_id in keys:
         by_channel.setdefault(channel, []).append(external_id)
-    found: dict[tuple[str, str], tuple[int, str]] = {}
-    for channel, ids in by_channel.items():
-        for part in prepared.chunks(sorted(set(ids))):
-            n = len(part)
-            statement = (("order_fingerprints", n), lambda t, n=n: build(t, n))
-            for r in _run(conn, t, statement, {"channel": channel, **prepared.in_params("ext", part)}).all():
-                found[(r.channel, r.external_id)] = (r.id, r.fingerprint)
-    return found
+    return {
+        (r.channel, r.external_id): (r.id, r.fingerprint)
+        for channel, ids in by_channel.items()
+        for r in _in_chunks(conn, t, "order_fingerprints", build, ids, {"channel": channel}, name="ext")
+    }
 
 
 def load_timeline(conn: sa.Connection, t: Tables, order_id: int) -> list[TimelineEntry]:
@@ -247,19 +244,20 @@ def location_from_row(r: Any) -> Location:
     return Location(r.code, r.name, r.priority, r.postcode, r.country, r.active)
 
 
-def _for_skus(
-    conn: sa.Connection, t: Tables, key: Hashable, build: Callable[[Tables, int], Any], skus: Iterable[str],
-    params: Mapping[str, Any] | None = None,
+def _in_chunks(
+    conn: sa.Connection, t: Tables, key: Hashable, build: Callable[[Tables, int], Any], values: Iterable[str],
+    params: Mapping[str, Any] | None = None, *, name: str = "sku",
 ) -> list[Any]:  # fmt: skip
-    """The rows of ``build(t, n)``, a statement with ``prepared.in_list(..., "sku", n)``, run over ``skus`` in chunks.
+    """The rows of ``build(t, n)``, a statement with ``prepared.in_list(..., name, n)``, run over the distinct
+    ``values`` (SKUs by default) in chunks.
 
     Each IN-list length is compiled once (``(key, n)``), so the lists come in a bounded number of lengths.
     """
     rows: list[Any] = []
-    for part in prepared.chunks(sorted(set(skus))):
+    for part in prepared.chunks(sorted(set(values))):
         n = len(part)
         statement = ((key, n), lambda t, n=n: build(t, n))
-        rows += _run(conn, t, statement, {**(params or {}), **prepared.in_params("sku", part)}).all()
+        rows += _run(conn, t, statement, {**(params or {}), **prepared.in_params(name, part)}).all()
     return rows
 
 
@@ -286,7 +284,7 @@ def stock_levels(
     if skus is None:
         rows = _run(conn, t, (("stock_levels", None, location is not None), lambda t: build(t, None)), params).all()
     else:
-        rows = _for_skus(conn, t, ("stock_levels", location is not None), build, skus, params)
+        rows = _in_chunks(conn, t, ("stock_levels", location is not None), build, skus, params)
         if len(set(skus)) > prepared.IN_LIMIT:  # chunks each come in priority order; merge them
             priority = priorities(conn, t)
             rows.sort(key=lambda r: (priority[r.location], r.location, r.sku))
@@ -314,7 +312,7 @@ def stock_for_update(conn: sa.Connection, t: Tables, skus: Iterable[str]) -> lis
         )  # fmt: skip
         return q.with_for_update(of=s) if locking else q
 
-    return _for_skus(conn, t, ("stock_for_update", locking), build, skus)
+    return _in_chunks(conn, t, ("stock_for_update", locking), build, skus)
 
 
 def priorities(conn: sa.Connection, t: Tables) -> dict[str, int]:
@@ -323,7 +321,7 @@ def priorities(conn: sa.Connection, t: Tables) -> dict[str, int]:
 
 def active_skus(conn: sa.Connection, t: Tables, skus: Iterable[str]) -> set[str]:
     """Those of ``skus`` that are active products."""
-    rows = _for_skus(
+    rows = _in_chunks(
         conn,
         t,
         "active_skus",
@@ -337,7 +335,7 @@ def active_skus(conn: sa.Connection, t: Tables, skus: Iterable[str]) -> set[str]
 
 def product_weights(conn: sa.Connection, t: Tables, skus: Iterable[str]) -> dict[str, int | None]:
     """``{sku: weight in grams or None}`` for those of ``skus`` that are products."""
-    rows = _for_skus(
+    rows = _in_chunks(
         conn,
         t,
         "product_weights",
